@@ -1,0 +1,102 @@
+"""Who is calling: a session (web UI, CSRF-checked) or a bearer token (API clients).
+
+Both resolve to a :class:`Member`, i.e. a user *inside one organization*; everything after
+that is scoped to ``member.organization``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import HttpBearer
+from ninja.security.base import AuthBase
+from ninja.utils import check_csrf
+
+from kefu.core.errors import CsrfFailed
+from kefu.core.models import ApiToken, Member, hash_token
+
+SESSION_ORG_KEY = "kefu_org"
+# last_used_at is written at most this often per token, so busy bots don't write every call.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def member_queryset() -> Any:
+    return Member.objects.select_related("organization", "user").prefetch_related("departments")
+
+
+def member_from_token(raw: str) -> Member | None:
+    raw = raw.strip()
+    if not raw.startswith(ApiToken.PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("member__organization", "member__user")
+        .filter(digest=hash_token(raw), revoked_at__isnull=True,
+                member__is_active=True, member__user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return member_queryset().get(pk=token.member_id)
+
+
+def memberships(user: Any) -> Any:
+    return member_queryset().filter(user=user, is_active=True).order_by("organization__slug")
+
+
+def member_from_session(request: HttpRequest) -> Member | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    qs = memberships(user)
+    org_id = request.session.get(SESSION_ORG_KEY)
+    member = qs.filter(organization_id=org_id).first() if org_id else None
+    if member is None:
+        member = qs.first()
+        if member is not None:
+            request.session[SESSION_ORG_KEY] = member.organization_id
+    return member
+
+
+def bearer_from_header(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value if scheme.lower() == "bearer" and value else None
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Member | None:
+        return member_from_token(token)
+
+
+class SessionMemberAuth(AuthBase):
+    """Session cookie auth for the web UI's own API calls; unsafe methods need the CSRF token."""
+
+    openapi_type = "apiKey"
+    openapi_name = "sessionid"
+    openapi_in = "cookie"
+
+    def __call__(self, request: HttpRequest) -> Member | None:
+        member = member_from_session(request)
+        if member is None:
+            return None
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            if check_csrf(request) is not None:
+                raise CsrfFailed()
+        return member
+
+
+API_AUTH = [TokenAuth(), SessionMemberAuth()]
+
+
+def authenticate_request(request: HttpRequest) -> Member | None:
+    """The member behind a request, by bearer token or session (no CSRF: read-only callers)."""
+    raw = bearer_from_header(request)
+    if raw is not None:
+        return member_from_token(raw)
+    return member_from_session(request)
