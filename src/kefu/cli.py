@@ -76,7 +76,7 @@ def command(sub: Any, name: str, handler: Handler, help: str,
     """Add a subcommand whose arguments the caller then declares."""
     p: argparse.ArgumentParser = sub.add_parser(name, help=help, description=help)
     p.set_defaults(handler=handler, needs_django=needs_django)
-    return p  # type: ignore[no-any-return]
+    return p
 
 
 if __name__ == "__main__":

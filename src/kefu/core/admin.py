@@ -29,7 +29,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "member", "hint", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["member", "name", "hint", "created_at", "last_used_at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 
@@ -39,8 +39,8 @@ class AuditLogAdmin(admin.ModelAdmin):
                     "object_id"]
     list_filter = ["organization", "action"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

@@ -50,7 +50,10 @@ def register(sub: Any) -> None:
     p.add_argument("username")
     p.add_argument("--name", default="cli")
 
-    command(sub, "demo", cmd_demo, "Create (or refresh) the demo organization and its content.")
+    p = command(sub, "demo", cmd_demo,
+                "Create (or refresh) the demo organization, its people and content.")
+    p.add_argument("--if-empty", action="store_true",
+                   help="only when the database has no organization yet (used by make run)")
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -194,8 +197,15 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kefu.core.demo import load_demo
+    from kefu.core.demo import demo_logins, load_demo
+    from kefu.core.models import Organization
 
+    if args.if_empty and Organization.objects.exists():
+        print("kefu: the database already has data; demo not reloaded (run `kefu demo` to).")
+        if Organization.objects.filter(slug="demo").exists():
+            for line in demo_logins():
+                print(line)
+        return 0
     for line in load_demo():
         print(line)
     return 0

@@ -49,5 +49,9 @@ def load_demo() -> Iterator[str]:
             loader: Callable[[Organization], Iterator[str]] = getattr(import_module(module), func)
             yield from loader(org)
     yield f"demo organization: {org.slug} ({org.name})"
+    yield from demo_logins()
+
+
+def demo_logins() -> Iterator[str]:
     for username, role, _depts, _display in PEOPLE:
         yield f"  login: {username:<8} password: {DEMO_PASSWORD}  ({role.label})"

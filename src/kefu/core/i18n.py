@@ -32,7 +32,7 @@ class LanguageMiddleware:
     sync_capable = True
     async_capable = True
 
-    def __init__(self, get_response: Callable) -> None:  # type: ignore[type-arg]
+    def __init__(self, get_response: Callable) -> None:
         self.get_response = get_response
         if iscoroutinefunction(get_response):
             markcoroutinefunction(self)
@@ -40,7 +40,7 @@ class LanguageMiddleware:
     def _activate(self, request: HttpRequest) -> tuple[str, bool]:
         lang, explicit = pick_language(request)
         translation.activate(lang)
-        request.LANGUAGE_CODE = lang  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = lang
         return lang, explicit
 
     def _finish(self, response: HttpResponse, lang: str, explicit: bool) -> HttpResponse:
@@ -49,7 +49,7 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", lang)
         return response
 
-    def __call__(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def __call__(self, request: HttpRequest):
         if iscoroutinefunction(self):
             return self.__acall__(request)
         lang, explicit = self._activate(request)

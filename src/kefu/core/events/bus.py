@@ -61,7 +61,8 @@ class RedisBus:
 
         self.hub = hub
         self.retention_ms = int(retention_seconds * 1000)
-        self.client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+        # redis-py's annotations are unions of sync/async/bytes/str; we use bytes, sync.
+        self.client: Any = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
         self._reader: threading.Thread | None = None
         self._stop = threading.Event()
         self._start_lock = threading.Lock()

@@ -14,13 +14,14 @@ from collections.abc import AsyncIterator
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connections
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from kefu.core.auth import authenticate_request
 from kefu.core.events import get_bus
 from kefu.core.events.bus import Bus
-from kefu.core.events.hub import EventId, Viewer, format_id, parse_id
+from kefu.core.events.hub import Envelope, EventId, Viewer, format_id, parse_id
 
 
 def _viewer_for(request: HttpRequest) -> Viewer | None:
@@ -41,7 +42,7 @@ def frame(eid: str | None, data: dict[str, object]) -> str:
     return f"{head}data: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
 
 
-async def events_view(request: HttpRequest) -> HttpResponse:
+async def events_view(request: HttpRequest) -> HttpResponseBase:
     if request.method != "GET":
         return JsonResponse({"detail": _("Method not allowed.")}, status=405)
     viewer = await sync_to_async(_viewer_for)(request)
@@ -76,13 +77,13 @@ async def _stream(b: Bus, viewer: Viewer, after: EventId | None) -> AsyncIterato
                 last = await sync_to_async(b.latest_id, thread_sensitive=False)()
                 yield frame(format_id(last), {"type": "resync", "op": "refetch"})
             else:
-                for env in backlog:
-                    if viewer.may_see(env):
-                        yield frame(env.id_str, env.event)
-                    last = max(last, env.id)
+                for old in backlog:
+                    if viewer.may_see(old):
+                        yield frame(old.id_str, old.event)
+                    last = max(last, old.id)
         while True:
             try:
-                env = await asyncio.wait_for(sub.queue.get(), timeout=heartbeat)
+                env: Envelope | None = await asyncio.wait_for(sub.queue.get(), heartbeat)
             except TimeoutError:
                 yield ": heartbeat\n\n"
                 continue

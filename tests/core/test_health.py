@@ -1,0 +1,30 @@
+from unittest import mock
+
+import pytest
+from django.db.utils import OperationalError
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_when_the_database_answers(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_does_not(client):
+    with mock.patch("django.db.backends.utils.CursorWrapper.execute",
+                    side_effect=OperationalError("down")):
+        resp = client.get("/healthz")
+    assert resp.status_code == 503
+    assert resp.json()["status"] == "error"
+
+
+def test_live_server_serves_static_files_with_debug_off(live_site):
+    site = live_site()
+    srv = site.server()
+    with site.client(srv) as c:
+        css = c.get("/static/kefu/kefu.css")
+        assert css.status_code == 200
+        assert "text/css" in css.headers["content-type"]
+        assert c.get("/api/v1/me").json()["organization"]["slug"] == "live"
