@@ -113,8 +113,10 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def register_routers() -> None:
     from kefu.core.api import router as core_router
+    from kefu.replies.api import router as replies_router
 
     api.add_router("/", core_router)
+    api.add_router("/", replies_router)
 
 
 register_routers()

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "servestatic",
     "django.contrib.staticfiles",
     "kefu.core",
+    "kefu.replies",
 ]
 
 MIDDLEWARE = [
