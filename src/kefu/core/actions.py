@@ -101,16 +101,29 @@ def do_rename_department(dept: Department, name: str, actor: Member | None) -> D
         audit(dept.organization_id, actor, "department.rename", dept, old=old, new=name)
         send_event_on_commit(dept.organization_id, DepartmentEvent(
             op="update", id=dept.id, department=dept.to_api_dict()), Audience.all())
+        _send_member_updates(dept.organization_id, dept.members.values_list("pk", flat=True))
     return dept
 
 
 def do_delete_department(dept: Department, actor: Member | None) -> None:
     with transaction.atomic():
         dept_id = dept.id
+        member_ids = list(dept.members.values_list("pk", flat=True))
         audit(dept.organization_id, actor, "department.delete", dept, name=dept.name)
         dept.delete()
         send_event_on_commit(dept.organization_id, DepartmentEvent(op="remove", id=dept_id),
                              Audience.all())
+        _send_member_updates(dept.organization_id, member_ids)
+
+
+def _send_member_updates(org_id: int, member_ids: Iterable[int]) -> None:
+    # A member's API object names its departments, so screens showing members must hear
+    # when a department they are in is renamed or deleted.
+    members = (Member.objects.filter(organization_id=org_id, pk__in=list(member_ids))
+               .select_related("user").prefetch_related("departments").order_by("pk"))
+    for member in members:
+        send_event_on_commit(org_id, MemberEvent(op="update", id=member.id,
+                                                 member=member.to_api_dict()), Audience.all())
 
 
 # --- members ---------------------------------------------------------------------------
