@@ -1,4 +1,4 @@
-"""Web pages of the core app: log in and out, password, home, organization switch, health."""
+"""Log in and out, password change, organization switch, health check."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.core import actions
-from kefu.core.auth import SESSION_ORG_KEY, member_from_session, memberships
+from kefu.core.auth import SESSION_ORG_KEY, memberships
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -65,24 +66,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
-def member_context(request: HttpRequest) -> dict[str, Any]:
-    """Template context: the current member and the organizations the user can switch to."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    member = getattr(request, "_kefu_member", None) or member_from_session(request)
-    request._kefu_member = member  # type: ignore[attr-defined]
-    return {"member": member, "memberships": list(memberships(user))}
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    member = member_from_session(request)
-    if member is None:
-        return render(request, "core/no_membership.html", status=403)
-    return render(request, "core/home.html", {"member": member})
-
-
 @login_required
 @require_POST
 def switch_org(request: HttpRequest) -> HttpResponse:
@@ -93,7 +76,12 @@ def switch_org(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("You are not a member of that organization."))
     else:
         request.session[SESSION_ORG_KEY] = target.organization_id
-    return redirect(request.POST.get("next") or "home")
+    # Only same-site targets: an attacker's link must not bounce people to another site.
+    target_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target_url, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target_url = "home"
+    return redirect(target_url)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
