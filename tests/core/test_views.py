@@ -395,10 +395,15 @@ def test_empty_department_name_is_refused(login: Login, admin: Member) -> None:
 
 def test_departments_page_counts_active_members(login: Login, supervisor: Member,
                                                agent: Member) -> None:
-    page = text(login(agent).get("/departments/"))
-    assert "售前" in page
-    assert "售后" in page
-    assert "New department" not in page
+    # Given 售前 with the supervisor and the agent, 售后 with the supervisor only
+    resp = login(agent).get("/departments/")
+    counts = {d.name: d.member_count for d in resp.context["departments"]}
+    assert counts == {"售前": 2, "售后": 1}
+    # When the agent is deactivated, they no longer count
+    actions.do_change_member(agent, None, is_active=False)
+    resp = login(supervisor).get("/departments/")
+    assert {d.name: d.member_count for d in resp.context["departments"]} == {"售前": 1, "售后": 1}
+    assert "New department" not in text(resp)
 
 
 # --- API tokens ---------------------------------------------------------------------------
@@ -578,3 +583,26 @@ def test_switching_organization_never_redirects_off_site(
     assert resp.status_code == 302
     assert resp["Location"] == "/"
     assert other_org.name in text(client.get("/"))
+
+
+def test_page_forms_refuse_a_post_without_csrf_token(admin: Member) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin.user)
+    resp = client.post("/departments/add/", {"name": "售前"})
+    assert resp.status_code == 403
+    assert not Department.objects.filter(organization=admin.organization).exists()
+
+
+def test_a_registered_page_appears_in_navigation_and_tiles(
+        login: Login, agent: Member, admin: Member, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a later app registering a page for owners and admins only (under an existing
+    # URL name; monkeypatch puts the real entry back afterwards)
+    from kefu.core.views import nav
+
+    monkeypatch.setitem(nav.PAGES, "audit", nav.Page("audit", "Team report",
+                                                     "Numbers for managers.", nav.admins))
+    # Then admins see its tile and link, agents do not
+    admin_home = text(login(admin).get("/"))
+    assert "Numbers for managers." in admin_home
+    assert "Team report" in admin_home
+    assert "Numbers for managers." not in text(login(agent).get("/"))
