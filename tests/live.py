@@ -116,13 +116,18 @@ class LiveSite:
 
     def __init__(self, tmp: Path, **extra_env: str) -> None:
         self.data_dir = tmp
-        self.env = base_env(tmp, fresh_database_url(tmp), **extra_env)
+        self.database_url = fresh_database_url(tmp)
+        self.env = base_env(tmp, self.database_url, **extra_env)
         run_cli(self.env, "migrate")
-        run_cli(self.env, "org", "create", "live", "--name", "直播店")
-        run_cli(self.env, "member", "add", "live", "owner", "--role", "owner",
-                "--password", "live-pass-1234")
-        self.token = run_cli(self.env, "token", "create", "live", "owner").stdout.strip()
+        self.token = self.add_org("live", "直播店", "owner")
         self.servers: list[LiveServer] = []
+
+    def add_org(self, slug: str, name: str, owner: str) -> str:
+        """Create an organization with an owner; returns the owner's API token."""
+        run_cli(self.env, "org", "create", slug, "--name", name)
+        run_cli(self.env, "member", "add", slug, owner, "--role", "owner",
+                "--password", "live-pass-1234")
+        return run_cli(self.env, "token", "create", slug, owner).stdout.strip()
 
     def server(self, workers: int = 1, **extra_env: str) -> LiveServer:
         srv = LiveServer({**self.env, **extra_env}, workers=workers).start()
@@ -133,9 +138,31 @@ class LiveSite:
         return httpx.Client(base_url=server.url, timeout=10,
                             headers={"Authorization": f"Bearer {token or self.token}"})
 
+    def web_client(self, server: LiveServer, username: str = "owner",
+                   password: str = "live-pass-1234") -> httpx.Client:
+        """A client logged in through the login page (session cookie, no token)."""
+        client = httpx.Client(base_url=server.url, timeout=10)
+        client.get("/login/")
+        resp = client.post("/login/", data={"username": username, "password": password,
+                                            "csrfmiddlewaretoken": client.cookies["csrftoken"]})
+        assert resp.status_code == 302, resp.text
+        return client
+
     def close(self) -> None:
         for srv in self.servers:
             srv.stop()
+        drop_database(self.database_url)
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL database made by fresh_database_url (SQLite files go with tmp)."""
+    if not url.startswith("postgresql"):
+        return
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -165,6 +192,60 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
     yield make
     for site in sites:
         site.close()
+
+
+@pytest.fixture(scope="module")
+def module_live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    """One LiveSite shared by a module's tests (for tests that do not disturb each other)."""
+    site = LiveSite(tmp_path_factory.mktemp("live"))
+    yield site
+    site.close()
+
+
+class LiveStream:
+    """A blocking SSE client: ``with LiveStream(client) as s: s.next_event()``."""
+
+    def __init__(self, client: httpx.Client, last_event_id: str | None = None,
+                 path: str = "/api/v1/events") -> None:
+        self.client = client
+        self.path = path
+        self.headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+
+    def __enter__(self) -> LiveStream:
+        self._cm = self.client.stream("GET", self.path, headers=self.headers)
+        self.response = self._cm.__enter__()
+        assert self.response.status_code == 200, self.response.read()
+        self._lines = self.response.iter_lines()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cm.__exit__(None, None, None)
+
+    def next_frame(self) -> dict[str, Any]:
+        """The next frame: {"id", "data"} for events, {"comment"} for heartbeats."""
+        import json
+
+        frame: dict[str, Any] = {}
+        for line in self._lines:
+            if line == "":
+                if frame:
+                    return frame
+                continue
+            if line.startswith("id: "):
+                frame["id"] = line[4:]
+            elif line.startswith("data: "):
+                frame["data"] = json.loads(line[6:])
+            elif line.startswith(":"):
+                frame["comment"] = line[1:].strip()
+            elif line.startswith("retry: "):
+                frame["retry"] = int(line[7:])
+        raise AssertionError("the event stream ended")
+
+    def next_event(self) -> dict[str, Any]:
+        while True:
+            frame = self.next_frame()
+            if "data" in frame:
+                return frame
 
 
 def read_sse(client: httpx.Client, path: str, count: int, headers: dict[str, str] | None = None,

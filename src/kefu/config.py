@@ -9,9 +9,11 @@ in step with :data:`KEYS`.
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import tomllib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,9 @@ KEYS: dict[str, tuple[type, Any, str]] = {
 }
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "your-secret-key", "xxx"}
+# A long value containing one of these was copied from an example, not generated.
+PLACEHOLDER_WORDS = ("change-me", "changeme", "change_me", "replace-me", "your-secret")
+MIN_SECRET_LENGTH = 32
 LANGUAGES = ("zh-hans", "en")
 
 
@@ -60,9 +65,13 @@ class Config:
         return parse_database_url(self.database_url, self.data_dir)
 
 
+def _where(key: str, origin: str) -> str:
+    """How the operator finds the value: its variable, or its key in the file."""
+    return f"{key} in kefu.toml" if origin == "file" else env_name(key)
+
+
 def _parse(key: str, kind: type, raw: Any, origin: str) -> Any:
-    name = env_name(key)
-    where = name if origin == "env" else f"{key} in kefu.toml"
+    where = _where(key, origin)
     if kind is bool:
         if isinstance(raw, bool):
             return raw
@@ -78,9 +87,13 @@ def _parse(key: str, kind: type, raw: Any, origin: str) -> Any:
         return [p.strip() for p in str(raw).split(",") if p.strip()]
     if kind in (int, float):
         try:
+            if isinstance(raw, bool):  # TOML true is not the number 1
+                raise TypeError
             value = kind(raw)
         except (TypeError, ValueError):
             raise ConfigError(f"{where} must be a number, not {raw!r}.") from None
+        if not math.isfinite(value):
+            raise ConfigError(f"{where} must be a finite number, not {raw!r}.")
         if value <= 0:
             raise ConfigError(f"{where} must be greater than zero.")
         return value
@@ -123,21 +136,30 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
         else:
             values[key], sources[key] = default, "default"
 
+    def where(key: str) -> str:
+        return _where(key, sources[key])
+
     data_dir = Path(values["data_dir"]).expanduser().resolve()
     if values["language"] not in LANGUAGES:
-        raise ConfigError(f"{env_name('language')} must be one of {', '.join(LANGUAGES)}.")
+        raise ConfigError(f"{where('language')} must be one of {', '.join(LANGUAGES)}.")
     if values["redis_url"] and urlsplit(values["redis_url"]).scheme not in {"redis", "rediss"}:
-        raise ConfigError(f"{env_name('redis_url')} must start with redis:// or rediss://.")
+        raise ConfigError(f"{where('redis_url')} must start with redis:// or rediss://.")
     if not values["allowed_hosts"]:
-        raise ConfigError(f"{env_name('allowed_hosts')} must name at least one host.")
-    parse_database_url(values["database_url"], data_dir)  # validates
+        raise ConfigError(f"{where('allowed_hosts')} must name at least one host.")
+    try:
+        zoneinfo.ZoneInfo(values["time_zone"])
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where('time_zone')} is not a known time zone "
+                          f"(such as Asia/Shanghai), not {values['time_zone']!r}.") from None
+    parse_database_url(values["database_url"], data_dir, where("database_url"))  # validates
 
     secret = values["secret_key"]
-    if secret.lower() in PLACEHOLDER_SECRETS or len(secret) < 32:
+    if is_placeholder_secret(secret):
         if not values["debug"]:
             raise ConfigError(
-                f"{env_name('secret_key')} is missing or a placeholder (at least 32 characters "
-                "are needed when KEFU_DEBUG is off); generate one with `kefu secret`."
+                f"{where('secret_key')} is missing or a placeholder (at least "
+                f"{MIN_SECRET_LENGTH} random characters are needed when KEFU_DEBUG is off); "
+                "generate one with `kefu secret`."
             )
         secret = _dev_secret(data_dir)
         sources["secret_key"] = "generated"
@@ -145,11 +167,19 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
     return Config(**values, sources=sources)
 
 
+def is_placeholder_secret(secret: str) -> bool:
+    lowered = secret.lower()
+    return (lowered in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH
+            or any(word in lowered for word in PLACEHOLDER_WORDS))
+
+
 def _dev_secret(data_dir: Path) -> str:
     """Generate once and persist, so sessions survive restarts of a development server."""
     path = data_dir / "secret_key"
     if path.exists():
-        return path.read_text().strip()
+        stored = path.read_text().strip()
+        if not is_placeholder_secret(stored):
+            return stored
     data_dir.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(48)
     path.write_text(value + "\n")
@@ -157,8 +187,9 @@ def _dev_secret(data_dir: Path) -> str:
     return value
 
 
-def parse_database_url(url: str, data_dir: Path) -> dict[str, Any]:
-    """Turn KEFU_DATABASE_URL into a Django DATABASES entry."""
+def parse_database_url(url: str, data_dir: Path,
+                       where: str = "KEFU_DATABASE_URL") -> dict[str, Any]:
+    """Turn KEFU_DATABASE_URL into a Django DATABASES entry; ``where`` names it in errors."""
     if not url:
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(data_dir / "kefu.sqlite3")}
     parts = urlsplit(url)
@@ -166,12 +197,12 @@ def parse_database_url(url: str, data_dir: Path) -> dict[str, Any]:
         # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy spells them
         path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if not path:
-            raise ConfigError("KEFU_DATABASE_URL names no SQLite file (sqlite:///path/kefu.db).")
+            raise ConfigError(f"{where} names no SQLite file (sqlite:///path/kefu.db).")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
     if parts.scheme in {"postgres", "postgresql", "postgresql+psycopg"}:
         name = unquote(parts.path.lstrip("/"))
         if not name:
-            raise ConfigError("KEFU_DATABASE_URL names no PostgreSQL database (…/dbname).")
+            raise ConfigError(f"{where} names no PostgreSQL database (…/dbname).")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,
@@ -181,5 +212,5 @@ def parse_database_url(url: str, data_dir: Path) -> dict[str, Any]:
             "PORT": str(parts.port or ""),
         }
     raise ConfigError(
-        f"KEFU_DATABASE_URL must start with sqlite:/// or postgresql://, not {parts.scheme!r}."
+        f"{where} must start with sqlite:/// or postgresql://, not {parts.scheme!r}."
     )

@@ -337,3 +337,80 @@ def test_events_stream_needs_authentication(db: Any):
     bad, anonymous = run(scenario)
     assert bad.status_code == anonymous.status_code == 401
     assert bad.json()["detail"]
+
+
+# --- the Redis bus, in-process (test_events_live.py covers several processes) --------------
+
+@pytest.fixture
+def redis_bus(redis_url: str, settings: Any) -> str:
+    settings.KEFU_REDIS_URL = redis_url
+    reset_bus()
+    return redis_url
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_redis_bus_delivers_and_replays(redis_bus: str, org: Organization, owner: Member):
+    token = token_of(owner)
+
+    async def scenario() -> Any:
+        async with SseStream(token) as stream:
+            hello = await stream.next_event()
+            first = await create_department(org, "一", owner)
+            live = await stream.next_event()
+        missed = await create_department(org, "二", owner)
+        async with SseStream(token, last_event_id=hello["id"]) as stream:
+            replayed = [await stream.next_event(), await stream.next_event()]
+        return first, live, missed, replayed
+
+    first, live, missed, replayed = run(scenario)
+    assert live["data"]["id"] == first.id
+    assert [e["data"]["id"] for e in replayed] == [first.id, missed.id]
+    assert replayed[0]["id"] == live["id"]  # the Redis stream id, the same for every process
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_redis_resume_from_beyond_the_retention_window_asks_the_client_to_resync(
+        redis_bus: str, org: Organization, owner: Member):
+    import redis
+
+    token = token_of(owner)
+
+    async def scenario() -> Any:
+        async with SseStream(token) as stream:
+            hello = await stream.next_event()
+        await create_department(org, "一", owner)
+        await create_department(org, "二", owner)
+        # Time passes: the retention trim drops the older entries, as XADD MINID does
+        client = redis.Redis.from_url(redis_bus)
+        client.xtrim("kefu:events", maxlen=1, approximate=False)
+        client.close()
+        async with SseStream(token, last_event_id=hello["id"]) as stream:
+            return await stream.next_event()
+
+    got = run(scenario)
+    assert got["data"] == {"type": "resync", "op": "refetch"}
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_redis_resume_after_redis_lost_its_data_asks_the_client_to_resync(
+        redis_bus: str, org: Organization, owner: Member):
+    import redis
+
+    token = token_of(owner)
+
+    async def scenario() -> Any:
+        async with SseStream(token) as stream:
+            await stream.next_event()
+            await create_department(org, "一", owner)
+            seen = await stream.next_event()
+        client = redis.Redis.from_url(redis_bus)
+        client.flushdb()  # a Redis restart without persistence
+        client.close()
+        async with SseStream(token, last_event_id=seen["id"]) as stream:
+            return await stream.next_event()
+
+    got = run(scenario)
+    assert got["data"] == {"type": "resync", "op": "refetch"}

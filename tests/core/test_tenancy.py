@@ -132,7 +132,9 @@ def test_member_of_another_org_never_sees_org_rows_in_any_list(
         # When each side lists
         a = mine.client.get(PREFIX + path, query)
         b = theirs.client.get(PREFIX + path, query)
-        assert (a.status_code, b.status_code) == (200, 200), path
+        assert (a.status_code, b.status_code) == (200, 200), (
+            f"{path} answered {a.status_code}: {a.content!r}; if it needs query parameters, "
+            f"add register_list({path!r}, ...) to tests/<app>/tenancy.py")
         ids_org = {item["id"] for item in a.json()["items"]}
         ids_other = {item["id"] for item in b.json()["items"]}
         # Then each sees rows, and none of the other's

@@ -49,7 +49,8 @@ def memberships(user: Any) -> Any:
     return member_queryset().filter(user=user, is_active=True).order_by("organization__slug")
 
 
-def member_from_session(request: HttpRequest) -> Member | None:
+def member_from_session(request: HttpRequest, remember: bool = True) -> Member | None:
+    """The member the session acts as; ``remember`` stores the default organization choice."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_active:
         return None
@@ -58,7 +59,7 @@ def member_from_session(request: HttpRequest) -> Member | None:
     member = qs.filter(organization_id=org_id).first() if org_id else None
     if member is None:
         member = qs.first()
-        if member is not None:
+        if member is not None and remember:
             request.session[SESSION_ORG_KEY] = member.organization_id
     return member
 
@@ -95,8 +96,12 @@ API_AUTH = [TokenAuth(), SessionMemberAuth()]
 
 
 def authenticate_request(request: HttpRequest) -> Member | None:
-    """The member behind a request, by bearer token or session (no CSRF: read-only callers)."""
+    """The member behind a request, by bearer token or session (no CSRF: read-only callers).
+
+    Never writes the session: a changed session is saved when the response starts, which
+    would open a database connection that an SSE stream then keeps for its whole life.
+    """
     raw = bearer_from_header(request)
     if raw is not None:
         return member_from_token(raw)
-    return member_from_session(request)
+    return member_from_session(request, remember=False)

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import secrets
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from kefu.cli import CommandError, command
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def needs_database(handler: Handler) -> Handler:
+    """Refuse with a sentence, not a traceback, when the database is down or not migrated."""
+    @functools.wraps(handler)
+    def wrapper(args: argparse.Namespace) -> int:
+        _require_migrated()
+        return handler(args)
+    return wrapper
 
 
 def register(sub: Any) -> None:
@@ -58,9 +71,18 @@ def register(sub: Any) -> None:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from django.core.management import call_command
+    from django.db import OperationalError
 
-    call_command("migrate", interactive=False, verbosity=1)
+    try:
+        call_command("migrate", interactive=False, verbosity=1)
+    except OperationalError as exc:
+        raise CommandError(f"the database is not reachable: {one_line(exc)}") from None
     return 0
+
+
+def one_line(exc: BaseException) -> str:
+    """Driver errors span lines (psycopg adds hints); an operator's error is one line."""
+    return " ".join(str(exc).split())
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -94,7 +116,7 @@ def _require_migrated() -> None:
         executor = MigrationExecutor(connection)
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception as exc:
-        raise CommandError(f"the database is not reachable: {exc}") from None
+        raise CommandError(f"the database is not reachable: {one_line(exc)}") from None
     if pending:
         raise CommandError("the database needs migrating: run `kefu migrate` first.")
 
@@ -111,7 +133,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         with connection.cursor() as cur:
             cur.execute("SELECT 1")
     except Exception as exc:
-        raise CommandError(f"database ({engine}) is not reachable: {exc}") from None
+        raise CommandError(f"database ({engine}) is not reachable: {one_line(exc)}") from None
     _require_migrated()
     print(f"database: ok ({engine}, migrated)")
     if settings.KEFU_REDIS_URL:
@@ -120,7 +142,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         try:
             redis.Redis.from_url(settings.KEFU_REDIS_URL, socket_connect_timeout=3).ping()
         except Exception as exc:
-            raise CommandError(f"Redis at KEFU_REDIS_URL is not reachable: {exc}") from None
+            raise CommandError(
+                f"Redis at KEFU_REDIS_URL is not reachable: {one_line(exc)}") from None
         print("redis: ok")
     else:
         print("redis: not configured (in-process event bus, one worker)")
@@ -141,6 +164,7 @@ def _org(slug: str) -> Any:
     return org
 
 
+@needs_database
 def cmd_org_create(args: argparse.Namespace) -> int:
     from kefu.core.actions import do_create_organization
 
@@ -149,6 +173,7 @@ def cmd_org_create(args: argparse.Namespace) -> int:
     return 0
 
 
+@needs_database
 def cmd_org_list(args: argparse.Namespace) -> int:
     from kefu.core.models import Organization
 
@@ -157,6 +182,7 @@ def cmd_org_list(args: argparse.Namespace) -> int:
     return 0
 
 
+@needs_database
 def cmd_member_add(args: argparse.Namespace) -> int:
     from django.contrib.auth import get_user_model
     from django.db import transaction
@@ -182,6 +208,7 @@ def cmd_member_add(args: argparse.Namespace) -> int:
     return 0
 
 
+@needs_database
 def cmd_token_create(args: argparse.Namespace) -> int:
     from kefu.core.actions import do_create_token
     from kefu.core.models import Member
@@ -196,6 +223,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     return 0
 
 
+@needs_database
 def cmd_demo(args: argparse.Namespace) -> int:
     from kefu.core.demo import demo_logins, load_demo
     from kefu.core.models import Organization
