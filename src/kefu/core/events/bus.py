@@ -116,18 +116,39 @@ class RedisBus:
     def replay(self, after: EventId) -> list[Envelope] | None:
         try:
             info = self.client.xinfo_stream(self.STREAM)
-        except Exception:  # the stream does not exist yet: nothing was ever sent
-            return []
-        deleted = info.get("max-deleted-entry-id")
-        if deleted is not None:
-            deleted_id = parse_id(deleted.decode() if isinstance(deleted, bytes) else deleted)
-            if deleted_id and deleted_id > after:
-                return None  # some events after `after` were trimmed away
+        except Exception:
+            # No stream: nothing was ever sent, or Redis lost it (a restart without
+            # persistence). A client that saw events cannot know what it missed.
+            return [] if after == (0, 0) else None
+        if self._trimmed_past(info, after):
+            return None
         out = []
         for raw_id, fields in self.client.xrange(self.STREAM, min="(" + format_id(after)):
             data = json.loads(fields[b"d"])
             out.append(Envelope.from_wire(parse_id(raw_id.decode()) or (0, 0), data))
         return out
+
+    @staticmethod
+    def _trimmed_past(info: dict[str, Any], after: EventId) -> bool:
+        """Whether entries after ``after`` may have been trimmed away (so it must resync).
+
+        Trimming (XADD MINID) removes entries from the front and does not move
+        max-deleted-entry-id (only XDEL does), so we compare with what is left: everything
+        removed is older than the first entry still kept, or than the last id when empty.
+        """
+        def as_id(raw: Any) -> EventId | None:
+            return parse_id(raw.decode() if isinstance(raw, bytes) else raw) if raw else None
+
+        length = int(info.get("length", 0))
+        added = info.get("entries-added")  # Redis 7+; older servers: assume some were removed
+        if added is not None and int(added) <= length:
+            return False
+        first = info.get("first-entry")
+        oldest_kept = as_id(first[0]) if first else None
+        if oldest_kept is None:  # everything was trimmed
+            last = as_id(info.get("last-generated-id")) or (0, 0)
+            return after < last
+        return after < oldest_kept
 
     def latest_id(self) -> EventId:
         return parse_id(self._stream_last_id()) or (0, 0)
