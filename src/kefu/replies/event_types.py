@@ -28,3 +28,12 @@ class VariableEvent(BaseModel):
     op: Op
     id: int
     variable: dict[str, Any] | None = None
+
+
+class ReplyReloadEvent(BaseModel):
+    """Many replies of one library changed at once (an import): reload the library rather
+    than apply one event per reply."""
+
+    type: Literal["replies"] = "replies"
+    op: Literal["reload"] = "reload"
+    library_id: int
