@@ -25,7 +25,7 @@ PEOPLE = [
     ("kefu2", Role.AGENT, ["售后"], "小林"),
 ]
 # "module:function" loaders called with the organization after the people exist.
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = ["kefu.replies.demo:load"]
 
 
 def load_demo() -> Iterator[str]:
