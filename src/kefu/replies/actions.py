@@ -27,6 +27,7 @@ from kefu.replies.models import (
     Library,
     MemberReplyStat,
     Reply,
+    ReplyImage,
     ReplyUse,
     Revision,
     Scope,
@@ -145,13 +146,13 @@ def do_edit_reply(actor: Member | None, reply: Reply, version: int | None,
     ``version`` is still current. ``version=None`` is for trusted bulk paths (import)."""
     with transaction.atomic():
         current = Reply.objects.select_for_update().get(pk=reply.pk)
+        old_library = current.library
+        if actor is not None:  # before the version: a reader learns nothing from a 409
+            require_manage(actor, old_library)
         if version is not None and current.version != version:
             raise Conflict(_("Someone else changed this reply (now version %(v)d); your edit "
                              "was not saved.") % {"v": current.version},
                            current=_fresh(current.id).to_api_dict())
-        old_library = current.library
-        if actor is not None:
-            require_manage(actor, old_library)
         data = clean_or_raise({k: v for k, v in changes.items() if k in REPLY_FIELDS})
         library = changes.get("library", current.library)
         if actor is not None and library.id != old_library.id:
@@ -232,8 +233,14 @@ def do_restore_revision(actor: Member | None, reply: Reply, revision: Revision,
 def purge_deleted(now: Any = None) -> int:
     """Remove replies deleted more than RESTORE_DAYS ago; returns how many."""
     horizon = (now or timezone.now()) - timedelta(days=RESTORE_DAYS)
-    count, _per_model = Reply.objects.filter(deleted_at__lt=horizon).delete()
-    return count
+    expired = Reply.objects.filter(deleted_at__lt=horizon)
+    files = [img.file for img in ReplyImage.objects.filter(reply__in=expired)]
+    with transaction.atomic():
+        # delete() counts cascaded rows (revisions, uses...) too; report replies only.
+        _total, per_model = expired.delete()
+    for file in files:  # images are files too; a deleted reply's must not linger
+        file.storage.delete(file.name)
+    return per_model.get(Reply._meta.label, 0)
 
 
 def do_reorder_replies(actor: Member | None, library: Library, category: Category | None,
@@ -316,6 +323,11 @@ def _check_parent(library: Library, parent: Category | None, moving: Category | 
                         field="parent_id")
 
 
+def _next_category_position(library: Library, parent: Category | None) -> int:
+    top = Category.objects.filter(library=library, parent=parent).aggregate(m=Max("position"))
+    return (top["m"] if top["m"] is not None else -1) + 1
+
+
 def do_create_category(actor: Member | None, library: Library, name: str,
                        parent: Category | None = None) -> Category:
     if actor is not None:
@@ -324,9 +336,8 @@ def do_create_category(actor: Member | None, library: Library, name: str,
     with transaction.atomic():
         _check_parent(library, parent)
         _check_sibling_name(library, parent, name)
-        top = Category.objects.filter(library=library, parent=parent).aggregate(m=Max("position"))
         cat = Category.objects.create(library=library, parent=parent, name=name,
-                                      position=(top["m"] if top["m"] is not None else -1) + 1)
+                                      position=_next_category_position(library, parent))
         audit(library.organization_id, actor, "category.create", cat, name=name,
               parent=parent.name if parent else None)
         _emit_category(cat, "add", library)
@@ -348,6 +359,8 @@ def do_update_category(actor: Member | None, cat: Category, *, name: str | None 
             _check_parent(library, new_parent, moving=cat)
         _check_sibling_name(library, new_parent, new_name, exclude_id=cat.id)
         old = {"name": cat.name, "parent": cat.parent_id}
+        if new_parent != cat.parent:  # a moved category goes last among its new siblings
+            cat.position = _next_category_position(library, new_parent)
         cat.name, cat.parent = new_name, new_parent
         cat.save()
         audit(library.organization_id, actor, "category.update", cat, old=old,

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import BeforeValidator
 
 from kefu.api import Page, paged
 from kefu.core.access import access_department_by_id, require_manager
@@ -32,6 +34,7 @@ from kefu.replies.access import (
     visible_replies,
 )
 from kefu.replies.models import Category, Library, Reply, Revision, Scope, UseSource, Variable
+from kefu.replies.validation import normalize_shortcut, normalize_text
 from kefu.replies.variables import render
 
 router = Router(tags=["replies"])
@@ -42,6 +45,27 @@ def me(request: HttpRequest) -> Member:
 
 
 # --- schemas ---------------------------------------------------------------------------
+
+def _clean(value: Any) -> Any:
+    return normalize_text(value) if isinstance(value, str) else value
+
+
+def _clean_shortcut(value: Any) -> Any:
+    return normalize_shortcut(value) if isinstance(value, str) else value
+
+
+def _clean_variable_name(value: Any) -> Any:
+    return normalize_text(value).strip("{}") if isinstance(value, str) else value
+
+
+# Text is cleaned (trimmed, NFC, \n line ends) *before* its length is checked, so the limits
+# below are exactly the model's and a 422 states the same number the editor shows.
+Text = Annotated[str, BeforeValidator(_clean)]
+ShortcutText = Annotated[str, BeforeValidator(_clean_shortcut)]
+VariableName = Annotated[str, BeforeValidator(_clean_variable_name)]
+# Ids fit a 64-bit column; a larger number is refused instead of overflowing SQLite.
+Id = Annotated[int, Field(ge=0, le=2**63 - 1)]
+
 
 class LibraryOut(Schema):
     id: int
@@ -89,39 +113,39 @@ class ReplyPage(Schema):
 class LibraryRef(Schema):
     """Where a reply lives: a library id, or a scope (with department for department)."""
 
-    library_id: int | None = None
+    library_id: Id | None = None
     scope: Scope | None = None
-    department_id: int | None = None
+    department_id: Id | None = None
 
 
 class ReplyIn(LibraryRef):
-    title: str = Field(max_length=Reply.TITLE_MAX * 2)  # trimmed and re-checked by the action
-    body: str = Field(max_length=Reply.BODY_MAX * 2)
-    key: str = Field("", max_length=Reply.KEY_MAX)
-    shortcut: str = Field("", max_length=Reply.SHORTCUT_MAX * 2)
+    title: Text = Field(max_length=Reply.TITLE_MAX)
+    body: Text = Field(max_length=Reply.BODY_MAX)
+    key: Text = Field("", max_length=Reply.KEY_MAX)
+    shortcut: ShortcutText = Field("", max_length=Reply.SHORTCUT_MAX)
     tags: list[str] = Field([], max_length=Reply.TAGS_MAX)
     questions: list[str] = Field([], max_length=Reply.QUESTIONS_MAX)
-    category_id: int | None = None
+    category_id: Id | None = None
     is_active: bool = True
 
 
 class ReplyPatch(Schema):
     version: int = Field(description="The version you started editing from; 409 if stale.")
-    title: str | None = Field(None, max_length=Reply.TITLE_MAX * 2)
-    body: str | None = Field(None, max_length=Reply.BODY_MAX * 2)
-    key: str | None = Field(None, max_length=Reply.KEY_MAX)
-    shortcut: str | None = Field(None, max_length=Reply.SHORTCUT_MAX * 2)
+    title: Text | None = Field(None, max_length=Reply.TITLE_MAX)
+    body: Text | None = Field(None, max_length=Reply.BODY_MAX)
+    key: Text | None = Field(None, max_length=Reply.KEY_MAX)
+    shortcut: ShortcutText | None = Field(None, max_length=Reply.SHORTCUT_MAX)
     tags: list[str] | None = Field(None, max_length=Reply.TAGS_MAX)
     questions: list[str] | None = Field(None, max_length=Reply.QUESTIONS_MAX)
-    category_id: int | None = Field(None, description="0 means uncategorized")
-    library_id: int | None = None
+    category_id: Id | None = Field(None, description="0 means uncategorized")
+    library_id: Id | None = None
     is_active: bool | None = None
 
 
 class ReplyFilter(Page):
-    library_id: int | None = None
+    library_id: Id | None = None
     scope: Scope | None = None
-    category_id: int | None = Field(None, description="also matches its subcategories")
+    category_id: Id | None = Field(None, description="also matches its subcategories")
     tag: str | None = None
     q: str | None = Field(None, max_length=100, description="plain substring filter")
     active: bool | None = None
@@ -147,8 +171,8 @@ class VersionIn(Schema):
 
 
 class ReorderIn(Schema):
-    library_id: int
-    category_id: int | None = None
+    library_id: Id
+    category_id: Id | None = None
     ids: list[int] = Field(max_length=5000)
 
 
@@ -183,19 +207,19 @@ class LibraryTree(LibraryOut):
 
 
 class CategoryIn(Schema):
-    library_id: int
-    name: str = Field(max_length=Category.NAME_MAX * 2)
-    parent_id: int | None = None
+    library_id: Id
+    name: Text = Field(max_length=Category.NAME_MAX)
+    parent_id: Id | None = None
 
 
 class CategoryPatch(Schema):
-    name: str | None = Field(None, max_length=Category.NAME_MAX * 2)
-    parent_id: int | None = Field(None, description="0 makes it first-level")
+    name: Text | None = Field(None, max_length=Category.NAME_MAX)
+    parent_id: Id | None = Field(None, description="0 makes it first-level")
 
 
 class CategoryReorderIn(Schema):
-    library_id: int
-    parent_id: int | None = None
+    library_id: Id
+    parent_id: Id | None = None
     ids: list[int] = Field(max_length=1000)
 
 
@@ -214,9 +238,10 @@ class VariablePage(Schema):
 
 
 class VariableIn(Schema):
-    name: str = Field(max_length=Variable.NAME_MAX + 2)
-    value: str = Field("", max_length=Variable.VALUE_MAX * 2)
-    description: str = Field("", max_length=200)
+    name: VariableName = Field(max_length=Variable.NAME_MAX,
+                               description="活动.满减 (braces are optional)")
+    value: Text = Field("", max_length=Variable.VALUE_MAX)
+    description: Text = Field("", max_length=200)
 
 
 class VariablePatch(VariableIn):
@@ -224,8 +249,8 @@ class VariablePatch(VariableIn):
 
 
 class RenderIn(Schema):
-    text: str | None = Field(None, max_length=Reply.BODY_MAX * 2)
-    reply_id: int | None = None
+    text: str | None = Field(None, max_length=Reply.BODY_MAX)
+    reply_id: Id | None = None
     values: dict[str, str] = {}
 
 
@@ -283,9 +308,22 @@ def list_replies(request: HttpRequest, f: Query[ReplyFilter]) -> dict[str, Any]:
                        Q(shortcut__iexact=f.q) | Q(key__iexact=f.q))
     if f.active is not None:
         qs = qs.filter(is_active=f.active)
-    qs = qs.order_by("library_id", "category__parent__position", "category__position",
-                     "category_id", "position", "id")
-    return paged(qs, f.limit, f.offset, Reply.to_api_dict)
+    return paged(qs.order_by(*TREE_ORDER), f.limit, f.offset, Reply.to_api_dict)
+
+
+# The library tree's order: each first-level category, then its second-level ones, then
+# the next first-level category; uncategorized replies last. Explicit about NULLs, which
+# SQLite sorts first and PostgreSQL last.
+TREE_ORDER = (
+    F("library_id").asc(),
+    Coalesce("category__parent__position", "category__position").asc(nulls_last=True),
+    Coalesce("category__parent_id", "category_id").asc(nulls_last=True),
+    F("category__parent_id").asc(nulls_first=True),
+    F("category__position").asc(),
+    F("category_id").asc(),
+    F("position").asc(),
+    F("id").asc(),
+)
 
 
 @router.post("/replies", response={201: ReplyOut})
@@ -296,6 +334,17 @@ def create_reply(request: HttpRequest, body: ReplyIn) -> Status[Any]:
     fields = body.dict(include={"title", "body", "key", "shortcut", "tags", "questions"})
     reply = actions.do_create_reply(m, library, fields, category, is_active=body.is_active)
     return Status(201, reply.to_api_dict())
+
+
+# Declared before /replies/{reply_id}: routes match in order, and "reorder" would be
+# taken for a reply id (405 on POST).
+@router.post("/replies/reorder", response=list[ReplyOut],
+             summary="Set the order of all replies of one category")
+def reorder_replies(request: HttpRequest, body: ReorderIn) -> list[dict[str, Any]]:
+    m = me(request)
+    library = access_library_by_id(m, body.library_id)
+    category = _category_in(m, library, body.category_id)
+    return [r.to_api_dict() for r in actions.do_reorder_replies(m, library, category, body.ids)]
 
 
 @router.get("/replies/{reply_id}", response=ReplyOut)
@@ -353,15 +402,6 @@ def restore_revision(request: HttpRequest, reply_id: int, version: int,
     return actions.do_restore_revision(m, reply, revision, body.version).to_api_dict()
 
 
-@router.post("/replies/reorder", response=list[ReplyOut],
-             summary="Set the order of all replies of one category")
-def reorder_replies(request: HttpRequest, body: ReorderIn) -> list[dict[str, Any]]:
-    m = me(request)
-    library = access_library_by_id(m, body.library_id)
-    category = _category_in(m, library, body.category_id)
-    return [r.to_api_dict() for r in actions.do_reorder_replies(m, library, category, body.ids)]
-
-
 @router.post("/replies/{reply_id}/uses", response={201: UseOut},
              summary="Record that the caller used (copied) a reply")
 def record_use(request: HttpRequest, reply_id: int, body: UseIn) -> Status[Any]:
@@ -382,8 +422,9 @@ def list_libraries(request: HttpRequest) -> list[dict[str, Any]]:
     m = me(request)
     get_library(m, Scope.PERSONAL)  # every member has a personal library to save into
     libs = list(visible_libraries(m).order_by("scope", "department__name", "id"))
+    # Explicit order: Meta.ordering is dropped from GROUP BY queries.
     cats = list(Category.objects.filter(library__in=libs).annotate(
-        n=Count("replies", filter=Q(replies__deleted_at__isnull=True))))
+        n=Count("replies", filter=Q(replies__deleted_at__isnull=True))).order_by("position", "id"))
     loose = dict(visible_replies(m).filter(category__isnull=True).values_list("library_id")
                  .annotate(n=Count("id")).values_list("library_id", "n"))
     out = []
@@ -405,6 +446,16 @@ def create_category(request: HttpRequest, body: CategoryIn) -> Status[Any]:
     library = access_library_by_id(m, body.library_id)
     parent = _category_in(m, library, body.parent_id)
     return Status(201, actions.do_create_category(m, library, body.name, parent).to_api_dict())
+
+
+# Declared before /categories/{category_id}, for the same reason as /replies/reorder.
+@router.post("/categories/reorder", response={204: None})
+def reorder_categories(request: HttpRequest, body: CategoryReorderIn) -> Status[Any]:
+    m = me(request)
+    library = access_library_by_id(m, body.library_id)
+    parent = _category_in(m, library, body.parent_id)
+    actions.do_reorder_categories(m, library, parent, body.ids)
+    return Status(204, None)
 
 
 @router.get("/categories/{category_id}", response=CategoryOut)
@@ -435,15 +486,6 @@ def delete_category(request: HttpRequest, category_id: int,
     if move_to is not None:
         target = _category_in(m, cat.library, move_to)
     actions.do_delete_category(m, cat, target)
-    return Status(204, None)
-
-
-@router.post("/categories/reorder", response={204: None})
-def reorder_categories(request: HttpRequest, body: CategoryReorderIn) -> Status[Any]:
-    m = me(request)
-    library = access_library_by_id(m, body.library_id)
-    parent = _category_in(m, library, body.parent_id)
-    actions.do_reorder_categories(m, library, parent, body.ids)
     return Status(204, None)
 
 

@@ -2,32 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import json
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from ninja.responses import NinjaJSONEncoder
+from pydantic import BaseModel, BeforeValidator
 
 Op = Literal["add", "update", "remove"]
+
+
+def as_api_json(obj: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The object exactly as the API renders it (datetimes to the millisecond, like
+    NinjaJSONEncoder), so a screen's copy updated by events equals a fresh fetch."""
+    return None if obj is None else dict(json.loads(json.dumps(obj, cls=NinjaJSONEncoder)))
+
+
+ApiObject = Annotated[dict[str, Any] | None, BeforeValidator(as_api_json)]
 
 
 class ReplyEvent(BaseModel):
     type: Literal["replies"] = "replies"
     op: Op
     id: int
-    reply: dict[str, Any] | None = None  # the reply's to_api_dict(); None on remove
+    reply: ApiObject = None  # the reply's to_api_dict(); None on remove
 
 
 class CategoryEvent(BaseModel):
     type: Literal["reply_categories"] = "reply_categories"
     op: Op
     id: int
-    category: dict[str, Any] | None = None
+    category: ApiObject = None
 
 
 class VariableEvent(BaseModel):
     type: Literal["reply_variables"] = "reply_variables"
     op: Op
     id: int
-    variable: dict[str, Any] | None = None
+    variable: ApiObject = None
 
 
 class ReplyReloadEvent(BaseModel):
@@ -37,3 +48,4 @@ class ReplyReloadEvent(BaseModel):
     type: Literal["replies"] = "replies"
     op: Literal["reload"] = "reload"
     library_id: int
+

@@ -29,8 +29,9 @@ def normalize_text(value: Any) -> str:
 
 
 def normalize_shortcut(value: Any) -> str:
-    code = normalize_text(value).replace(" ", "").lower()
-    code = unicodedata.normalize("NFKC", code)  # full-width ／ｔｋ１ -> /tk1
+    # NFKC first: full-width ／ＴＫ１ -> /TK1, and the full-width space becomes a space.
+    code = unicodedata.normalize("NFKC", normalize_text(value))
+    code = "".join(code.split()).lower()
     if code and not code.startswith("/"):
         code = "/" + code
     return code
