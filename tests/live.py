@@ -194,12 +194,19 @@ def live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
         site.close()
 
 
-@pytest.fixture(scope="module")
-def module_live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
-    """One LiveSite shared by a module's tests (for tests that do not disturb each other)."""
-    site = LiveSite(tmp_path_factory.mktemp("live"))
+@pytest.fixture(scope="session")
+def shared_live_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
+    """One LiveSite for the whole run, for tests that do not disturb each other: they add
+    their own objects and never assume the database is otherwise empty."""
+    site = LiveSite(tmp_path_factory.mktemp("live-shared"))
     yield site
     site.close()
+
+
+@pytest.fixture(scope="session")
+def shared_live_server(shared_live_site: LiveSite) -> LiveServer:
+    """A `kefu serve` (in-process bus) on the shared site; do not stop or restart it."""
+    return shared_live_site.server()
 
 
 class LiveStream:

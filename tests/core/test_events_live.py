@@ -19,16 +19,16 @@ from tests.live import LiveServer, LiveSite, LiveStream, free_port, run_cli
 
 
 @pytest.fixture(scope="module")
-def site(module_live_site: LiveSite) -> LiveSite:
+def site(shared_live_site: LiveSite) -> LiveSite:
     """The shared site, with a second organization whose owner's token is `rival_token`."""
-    module_live_site.rival_token = module_live_site.add_org(  # type: ignore[attr-defined]
-        "rival", "别家小店", "rival-owner")
-    return module_live_site
+    shared_live_site.rival_token = shared_live_site.add_org(  # type: ignore[attr-defined]
+        "rival-live", "别家小店", "rival-owner")
+    return shared_live_site
 
 
 @pytest.fixture(scope="module")
-def server(site: LiveSite) -> LiveServer:
-    return site.server()
+def server(site: LiveSite, shared_live_server: LiveServer) -> LiveServer:
+    return shared_live_server
 
 
 def create_department(client: httpx.Client, name: str) -> dict[str, Any]:
@@ -104,6 +104,7 @@ def test_in_process_bus_asks_for_a_resync_after_a_restart(site: LiveSite):
         # When it resumes: the in-process history died with the process
         with LiveStream(site.client(srv), last_event_id=last_seen) as stream:
             first = stream.next_event()
+    srv.stop()
 
     # Then it is told to refetch rather than silently missing an event
     assert first["data"] == {"type": "resync", "op": "refetch"}

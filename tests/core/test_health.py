@@ -20,10 +20,8 @@ def test_healthz_answers_503_when_the_database_does_not(client):
     assert resp.json()["status"] == "error"
 
 
-def test_live_server_serves_static_files_with_debug_off(live_site):
-    site = live_site()
-    srv = site.server()
-    with site.client(srv) as c:
+def test_live_server_serves_static_files_with_debug_off(shared_live_site, shared_live_server):
+    with shared_live_site.client(shared_live_server) as c:
         css = c.get("/static/kefu/kefu.css")
         assert css.status_code == 200
         assert "text/css" in css.headers["content-type"]
