@@ -276,3 +276,43 @@ def test_english_is_available_with_lang_en(admin: Member, api: Any):
     resp = api(admin).post("departments?lang=en", {})
     assert resp.status_code == 422
     assert resp.json()["errors"] == [{"field": "name", "message": "This field is required."}]
+
+
+@pytest.mark.django_db
+def test_admin_cannot_deactivate_an_owner(owner: Member, admin: Member,
+                                          make_member: Any, org: Organization, api: Any):
+    # Given two owners, so the organization would still have one
+    make_member(org, Role.OWNER, "boss2")
+
+    resp = api(admin).patch(f"members/{owner.id}", {"is_active": False})
+
+    assert resp.status_code == 403
+    assert resp.json()["detail"]
+    owner.refresh_from_db()
+    assert owner.is_active is True
+
+
+@pytest.mark.django_db
+def test_admin_cannot_create_a_token_acting_as_an_owner(owner: Member, admin: Member,
+                                                        api: Any):
+    # A token for the owner would let the admin do what only owners may.
+    resp = api(admin).post("tokens", {"name": "sneaky", "member_id": owner.id})
+    assert resp.status_code == 403
+    assert resp.json()["detail"]
+    assert not owner.tokens.filter(name="sneaky").exists()
+
+
+@pytest.mark.django_db
+def test_admin_can_create_a_token_for_an_agent(admin: Member, agent: Member, api: Any):
+    resp = api(admin).post("tokens", {"name": "bot", "member_id": agent.id})
+    assert resp.status_code == 201
+    assert resp.json()["username"] == "kefu1"
+
+
+@pytest.mark.django_db
+def test_owner_can_deactivate_another_owner(owner: Member, make_member: Any,
+                                            org: Organization, api: Any):
+    other = make_member(org, Role.OWNER, "boss2")
+    resp = api(owner).patch(f"members/{other.id}", {"is_active": False})
+    assert resp.status_code == 200
+    assert resp.json()["is_active"] is False

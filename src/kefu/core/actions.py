@@ -208,6 +208,8 @@ def do_change_member(member: Member, actor: Member | None, *, role: str | None =
             changes["role"] = [member.role, role]
             member.role = role
         if is_active is not None and is_active != member.is_active:
+            if member.role == Role.OWNER and actor is not None and actor.role != Role.OWNER:
+                raise Forbidden(_("Only an owner can deactivate or reactivate an owner."))
             if not is_active and member.role == Role.OWNER and \
                     _owners_left(member.organization_id, member) == 0:
                 raise KefuError(_("An organization needs at least one owner."))
@@ -247,6 +249,9 @@ def do_create_token(member: Member, name: str, actor: Member | None) -> tuple[Ap
     name = name.strip() or "api"
     if len(name) > ApiToken.NAME_MAX:
         raise KefuError(_("The token name is too long."))
+    # A token acts as its member: an admin holding an owner's token would be an owner.
+    if actor is not None and member.role == Role.OWNER and actor.role != Role.OWNER:
+        raise Forbidden(_("Only an owner can create a token for an owner."))
     raw = ApiToken.PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(member=member, name=name, digest=hash_token(raw),
