@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from kefu.api import api
 from kefu.core import views
@@ -27,6 +27,7 @@ urlpatterns = [
     path("tokens/add/", views.token_create, name="token_create"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_list, name="audit"),
+    path("library/", include("kefu.replies.urls")),
     path("healthz", views.healthz, name="healthz"),
     # Before the ninja routes: SSE is a plain async view (streaming, no DB connection held).
     path("api/v1/events", events_view, name="events"),
