@@ -115,11 +115,13 @@ def register_routers() -> None:
     from kefu.core.api import router as core_router
     from kefu.replies.api import router as replies_router
     from kefu.replies.api_io import router as replies_io_router
+    from kefu.replies.api_search import router as replies_search_router
 
     api.add_router("/", core_router)
     # Before the replies router: /replies/import and /replies/export would otherwise be
     # taken by /replies/{reply_id}.
     api.add_router("/", replies_io_router)
+    api.add_router("/", replies_search_router)
     api.add_router("/", replies_router)
 
 

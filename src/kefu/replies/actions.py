@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from kefu.core.errors import Conflict, KefuError, NotFound
 from kefu.core.events import Audience, send_event_on_commit
 from kefu.core.models import Member
 from kefu.replies.access import library_audience, require_manage, visible_libraries_q
-from kefu.replies.event_types import CategoryEvent, ReplyEvent, VariableEvent
+from kefu.replies.event_types import CategoryEvent, ReplyEvent, ReplyUseEvent, VariableEvent
 from kefu.replies.models import (
     Category,
     Library,
@@ -282,11 +282,17 @@ def do_record_use(member: Member, reply: Reply, source: str, message: str = "") 
                                       message=mask_personal_data(message)[:ReplyUse.MESSAGE_MAX])
         Reply.objects.filter(pk=reply.pk).update(usage_count=F("usage_count") + 1,
                                                  last_used_at=now)
-        updated = MemberReplyStat.objects.filter(member=member, reply=reply).update(
-            count=F("count") + 1, last_used_at=now)
-        if not updated:
-            MemberReplyStat.objects.create(member=member, reply=reply, count=1,
-                                           last_used_at=now)
+        stat = MemberReplyStat.objects.filter(member=member, reply=reply)
+        if not stat.update(count=F("count") + 1, last_used_at=now):
+            try:
+                with transaction.atomic():
+                    MemberReplyStat.objects.create(member=member, reply=reply, count=1,
+                                                   last_used_at=now)
+            except IntegrityError:  # a double click: the other request created it first
+                stat.update(count=F("count") + 1, last_used_at=now)
+        send_event_on_commit(member.organization_id, ReplyUseEvent(
+            id=reply.id, member_id=member.id, at=now.timestamp()),
+            Audience(member_ids=(member.id,)))
     return use
 
 

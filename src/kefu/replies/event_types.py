@@ -49,3 +49,12 @@ class ReplyReloadEvent(BaseModel):
     op: Literal["reload"] = "reload"
     library_id: int
 
+
+class ReplyUseEvent(BaseModel):
+    """The member used a reply (sent to that member only; their search ranks by it)."""
+
+    type: Literal["reply_uses"] = "reply_uses"
+    op: Literal["add"] = "add"
+    id: int  # the reply
+    member_id: int
+    at: float  # unix time of the use

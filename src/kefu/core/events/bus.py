@@ -71,7 +71,10 @@ class RedisBus:
     def publish(self, org_id: int, audience: Audience, event: dict[str, Any]) -> None:
         body = json.dumps(Envelope((0, 0), org_id, audience, event).to_wire(), ensure_ascii=False)
         floor = int(time.time() * 1000) - self.retention_ms
-        self.client.xadd(self.STREAM, {"d": body}, minid=str(floor), approximate=True)
+        raw_id = self.client.xadd(self.STREAM, {"d": body}, minid=str(floor), approximate=True)
+        eid = parse_id(raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id))
+        if eid is not None:
+            self.hub.notify_early(Envelope(eid, org_id, audience, event))
 
     def start(self) -> None:
         """Start this process's reader (once); it copies every stream entry into the hub."""

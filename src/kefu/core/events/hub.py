@@ -8,12 +8,15 @@ its organization matches and the event's audience includes it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+log = logging.getLogger("kefu.events")
 EventId = tuple[int, int]  # (milliseconds, sequence), the shape of Redis stream ids
 
 
@@ -125,6 +128,8 @@ class Hub:
         self._lock = threading.Lock()
         self._history: deque[Envelope] = deque(maxlen=max_events)
         self._subs: set[Subscription] = set()
+        self._listeners: list[Callable[[Envelope], None]] = []
+        self._heard: set[EventId] = set()
         # Every event with an id above this watermark is in the history.
         self.covered_after: EventId = (int(time.time() * 1000), 0)
         self.last_id: EventId = self.covered_after
@@ -141,8 +146,35 @@ class Hub:
             while self._history and self._history[0].created < horizon:
                 self.covered_after = self._history.popleft().id
             subs = list(self._subs)
+            heard = env.id in self._heard
+            self._heard.discard(env.id)
+        if not heard:
+            self._notify(env)
         for sub in subs:
             sub.push(env)
+
+    def listen(self, callback: Callable[[Envelope], None]) -> None:
+        """Call ``callback`` (in the dispatching thread) for every event of this process's
+        bus, whatever its audience: in-memory caches such as the search index use this."""
+        with self._lock:
+            if callback not in self._listeners:
+                self._listeners.append(callback)
+
+    def notify_early(self, env: Envelope) -> None:
+        """Give listeners an event this process just published, before the Redis reader
+        brings it back, so the writer's own next request already sees the change."""
+        with self._lock:
+            self._heard.add(env.id)
+            if len(self._heard) > 10_000:  # ids the reader never brought back
+                self._heard.clear()
+        self._notify(env)
+
+    def _notify(self, env: Envelope) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(env)
+            except Exception:
+                log.exception("event listener failed")
 
     def reset(self, start: EventId) -> None:
         """Start counting from ``start`` (the Redis stream's last id when its reader starts)."""

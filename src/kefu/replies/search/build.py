@@ -1,0 +1,127 @@
+"""Vectorised key extraction for building an index in one pass (numpy, no per-character
+Python loops): character n-grams and pinyin-token n-grams with their document numbers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from kefu.replies.search.index import Vocabulary
+
+SEP = "\x00"
+BATCH_SEP = "\uffff"  # a Unicode non-character: never in replies, safe to split on
+TOKEN_BITS = 11
+U64 = np.uint64
+
+
+def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code points of all texts joined by \\x00 (and one at the end), the document of each
+    position, and where each text starts."""
+    n = len(texts)
+    joined = SEP.join(texts) + SEP
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    lens = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=n)
+    doc_of = np.repeat(np.arange(n, dtype=np.uint32), lens)
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(lens[:-1], out=starts[1:])
+    return codes, doc_of, starts
+
+
+def fold_many(texts: list[str], fold_table: dict[int, int]) -> list[str]:
+    """Fold many strings with one C-level translate call."""
+    if not texts:
+        return []
+    return BATCH_SEP.join(texts).translate(fold_table).split(BATCH_SEP)
+
+
+def char_gram_keys(texts: list[str], with_unigrams: bool = True
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Unigram and bigram keys ``(a << 21) | b`` of every text, skipping whitespace and
+    separators; plus the keys at each text's start."""
+    if not texts:
+        e = np.empty(0, U64)
+        return e, e, e, e
+    codes, doc_of, starts = _codes(texts)
+    ok = (codes > 32) & (codes != 0x3000)
+    pair = ok[:-1] & ok[1:]
+    hi = codes[:-1][pair].astype(U64) << U64(21)
+    bi_keys = hi | codes[1:][pair].astype(U64)
+    bi_docs = doc_of[:-1][pair]
+    if with_unigrams:
+        keys = np.concatenate((codes[ok].astype(U64) << U64(21), bi_keys))
+        docs = np.concatenate((doc_of[ok], bi_docs))
+    else:
+        keys, docs = bi_keys, bi_docs
+    first = codes[starts]
+    second = codes[np.minimum(starts + 1, codes.size - 1)]
+    has1 = (first > 32) & (first != 0x3000)
+    has2 = has1 & (second > 32) & (second != 0x3000)
+    ids = np.arange(len(texts), dtype=np.uint32)
+    skeys = np.concatenate((first[has1].astype(U64) << U64(21),
+                            (first[has2].astype(U64) << U64(21)) | second[has2].astype(U64)))
+    sdocs = np.concatenate((ids[has1], ids[has2]))
+    return keys, docs, skeys, sdocs
+
+
+def token_table(texts: list[str], stored: list[str | None], codes: np.ndarray,
+                vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct character, its pinyin tokens as a padded matrix (0 = none), taking the
+    readings stored with each reply where they line up with the text."""
+    aligned_text: list[str] = []
+    aligned_parts: list[str] = []
+    for text, readings in zip(texts, stored, strict=True):
+        if readings is not None and readings.count(" ") + 1 == len(text) and text:
+            aligned_text.append(text)
+            aligned_parts.append(readings)
+    readings_of = dict(zip("".join(aligned_text), " ".join(aligned_parts).split(" "),
+                           strict=True)) if aligned_text else {}
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    rows = [vocab.tokens(chr(c), readings_of.get(chr(c))) if c else () for c in uniq.tolist()]
+    width = max((len(r) for r in rows), default=0) or 1
+    table = np.zeros((len(rows), width), dtype=np.uint32)
+    for i, toks in enumerate(rows):
+        table[i, : len(toks)] = toks
+    return table, inverse
+
+
+def pinyin_keys(texts: list[str], stored: list[str | None], vocab: Vocabulary
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pinyin-token unigram and pair keys of every text, and those at each text's start."""
+    if not texts:
+        e = np.empty(0, U64)
+        return e, e, e, e
+    codes, doc_of, starts = _codes(texts)
+    table, inverse = token_table(texts, stored, codes, vocab)
+    per_pos = table[inverse]  # positions × tokens
+    width = per_pos.shape[1]
+    keys: list[np.ndarray] = []
+    docs: list[np.ndarray] = []
+    is_start = np.zeros(codes.size, dtype=bool)
+    is_start[starts] = True
+    skeys: list[np.ndarray] = []
+    sdocs: list[np.ndarray] = []
+    for k1 in range(width):
+        a = per_pos[:, k1]
+        has_a = a > 0
+        if not has_a.any():
+            continue
+        keys.append(a[has_a].astype(U64) << U64(TOKEN_BITS))
+        docs.append(doc_of[has_a])
+        at_start = has_a & is_start
+        skeys.append(a[at_start].astype(U64) << U64(TOKEN_BITS))
+        sdocs.append(doc_of[at_start])
+        head = a[:-1].astype(U64) << U64(TOKEN_BITS)
+        for k2 in range(width):
+            b = per_pos[1:, k2]
+            m = has_a[:-1] & (b > 0)
+            if not m.any():
+                continue
+            keys.append(head[m] | b[m].astype(U64))
+            docs.append(doc_of[:-1][m])
+            ms = m & is_start[:-1]
+            skeys.append(head[ms] | b[ms].astype(U64))
+            sdocs.append(doc_of[:-1][ms])
+    cat = np.concatenate
+    return cat(keys), cat(docs), cat(skeys), cat(sdocs)

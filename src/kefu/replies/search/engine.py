@@ -1,0 +1,398 @@
+"""Query execution: candidates from postings, visibility inside the search, ranking by
+match quality then usage, verification in rank order with early stop, typo fallbacks.
+
+Score = 10 × tier + usage, where usage < 10 so a better kind of match always wins:
+
+    tier 6  exact shortcut (/tk1) or key (编号)
+    tier 5  title starts with the query (汉字 or pinyin/initials/mixed)
+    tier 4  title contains it
+    tier 3  tags, example questions, shortcut or key contain it
+    tier 2  body contains it
+    tier 1  typo passes (homophone 按抚→安抚, similar sound, one character missing/extra)
+    tier 0  last resort: the longest prefix of the query that matches
+
+Within a tier, candidates are visited in order of usage (team usage decayed with a 30-day
+half-life, plus the member's own usage counted double) and verified until enough match.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kefu.replies.search import query as Q
+from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
+from kefu.replies.search.postings import EMPTY, Postings, intersect, union
+from kefu.replies.search.text import fold
+
+Verify = Callable[[int], "Match | None"]
+# Candidates of a group: an array, or a function computing it only if the tier is reached.
+Cands = np.ndarray | Callable[[], np.ndarray]
+
+
+def resolve(cands: Cands) -> np.ndarray:
+    return cands() if callable(cands) else cands
+MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
+# Typo passes run when exact matching found fewer than this many replies: someone who
+# typed a word that exists gets what they typed, not its look-alikes.
+TYPO_THRESHOLD = 3
+
+
+@dataclass
+class Match:
+    tier: float
+    kind: str
+    title: list[tuple[int, int]] = field(default_factory=list)
+    body: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Hit:
+    doc: int
+    score: float
+    match: Match
+    team: float
+    own: float
+
+
+@dataclass
+class Viewer:
+    """What the searching member may see: computed by the caller from the member."""
+
+    member_id: int
+    visible_library_ids: frozenset[int]
+
+
+class Search:
+    def __init__(self, index: OrgIndex, viewer: Viewer, limit: int,
+                 category_id: int | None = None) -> None:
+        self.ix = index
+        self.viewer = viewer
+        self.limit = limit
+        self.category_id = category_id
+        self.hits: dict[int, Hit] = {}
+        self.now_offset = (time.time() - T0) / TAU
+        self.mask = index.visibility_mask(viewer.visible_library_ids)
+        own = index.own.get(viewer.member_id) or {}
+        self.own = {index.doc_of[r]: c for r, c in own.items() if r in index.doc_of}
+        self.own_docs = np.fromiter(sorted(self.own), dtype=np.int32, count=len(self.own))
+
+    # --- candidate handling --------------------------------------------------------
+
+    def _allowed(self, cands: np.ndarray) -> np.ndarray:
+        """Visibility and liveness are filtered here, before ranking: a reply the member
+        may not see can never take a place in the list."""
+        if cands.size == 0:
+            return cands
+        ok = self.mask[cands]
+        if self.category_id is not None:
+            ix = self.ix
+            ok &= (ix.cat[cands] == self.category_id) | (ix.topcat[cands] == self.category_id)
+        return cands[ok]
+
+    def usage(self, docs: np.ndarray) -> np.ndarray:
+        """Exact usage part of the score for a few documents."""
+        ix = self.ix
+        score = np.log1p(np.exp(ix.team[docs] - self.now_offset)) + ix.updated[docs] * 1e-12
+        if self.own:
+            score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
+        return np.minimum(score, 9.99)
+
+    def run_tier(self, groups: list[tuple[Cands, Verify]], need: int | None = None) -> int:
+        """Verify candidates of one tier in usage order until ``need`` more hits.
+
+        Only the best few by the static prior (team usage, which keeps its order as time
+        passes) plus the member's own used replies get exact scores; the rest are visited
+        in prior order only if those were not enough."""
+        want = self.limit if need is None else need
+        found = 0
+        for cands, verify in groups:
+            cands = self._allowed(resolve(cands))  # docs already hit are skipped later
+            if cands.size == 0:
+                continue
+            k = 4 * want + 16
+            rest = cands.size > k
+            if rest:
+                pool = cands[np.argpartition(self.ix.prior[cands], cands.size - k)[-k:]]
+                if self.own_docs.size:
+                    mine = self.own_docs[np.isin(self.own_docs, cands, assume_unique=True)]
+                    pool = np.union1d(pool, mine)
+            else:
+                pool = cands
+            scores = self.usage(pool)
+            order = np.argsort(-scores, kind="stable")
+            got = self._verify_in_order(pool[order], scores[order], verify, want)
+            if got < want and rest:
+                others = np.setdiff1d(cands, pool, assume_unique=True)
+                others = others[np.argsort(-self.ix.prior[others], kind="stable")][:MAX_VERIFY]
+                got += self._verify_in_order(others, self.usage(others), verify, want - got)
+            found += got
+        return found
+
+    def _verify_in_order(self, docs: np.ndarray, scores: np.ndarray, verify: Verify,
+                         want: int) -> int:
+        got = 0
+        hits = self.hits
+        for doc, usage in zip(docs.tolist(), scores.tolist(), strict=True):
+            if doc in hits:
+                continue
+            m = verify(doc)
+            if m is None:
+                continue
+            team = float(math.exp(self.ix.team[doc] - self.now_offset))
+            hits[doc] = Hit(doc, m.tier * 10 + usage, m, team, self.own.get(doc, 0.0))
+            got += 1
+            if got >= want:
+                break
+        return got
+
+    def ranked(self) -> list[Hit]:
+        return sorted(self.hits.values(), key=lambda h: -h.score)[: self.limit]
+
+
+# --- literal matching ------------------------------------------------------------------
+
+def rarest_gram(postings: Postings, term: str) -> np.ndarray:
+    """Documents containing every bigram of ``term`` (its unigram if it is one character):
+    a superset of those containing ``term``, usually equal to it."""
+    if len(term) == 1:
+        return postings.get(gram_key(ord(term)))
+    lists = []
+    for i in range(min(len(term) - 1, 8)):
+        a, b = term[i], term[i + 1]
+        if a.isspace() or b.isspace():
+            continue
+        docs = postings.get(gram_key(ord(a), ord(b)))
+        if docs.size == 0:
+            return EMPTY
+        lists.append(docs)
+    if not lists:
+        return EMPTY
+    lists.sort(key=len)
+    found = lists[0]
+    for other in lists[1:3]:  # two intersections settle it; more cost more than they save
+        found = intersect(found, other)
+    return found
+
+
+def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]:
+    n = len(term)
+    first = gram_key(ord(term[0]), ord(term[1])) if n > 1 else gram_key(ord(term[0]))
+
+    def title_prefix(doc: int) -> Match | None:
+        return Match(5, "title_prefix", title=[(0, n)]) if ix.ftitle[doc].startswith(term) \
+            else None
+
+    def title_any(doc: int) -> Match | None:
+        pos = ix.ftitle[doc].find(term)
+        return Match(4, "title", title=[(pos, pos + n)]) if pos >= 0 else None
+
+    def short_any(doc: int) -> Match | None:
+        return Match(3, "tags_questions") if term in ix.fshort[doc] else None
+
+    def body_any(doc: int) -> Match | None:
+        pos = ix.fbody[doc].find(term)
+        return Match(2, "body", body=[(pos, pos + n)]) if pos >= 0 else None
+
+    return [(5, lambda: ix.title_start.get(first), title_prefix),
+            (4, lambda: rarest_gram(ix.title_grams, term), title_any),
+            (3, lambda: rarest_gram(ix.short_grams, term), short_any),
+            (2, lambda: rarest_gram(ix.body_grams, term), body_any)]
+
+
+def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
+                  tier_shift: float = 0.0) -> list[tuple[float, Cands, Verify]]:
+    keys: list[int] = []
+
+    def lookup(postings: Postings) -> np.ndarray:
+        if not keys:
+            keys.extend(Q.candidate_keys(atoms, ix.vocab, mode))
+        return union([postings.get(k) for k in keys])
+
+    label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
+
+    def start(doc: int) -> Match | None:
+        span = Q.match_span(atoms, ix.ftitle[doc], mode, only_start=True)
+        return Match(5 - tier_shift, f"{label}_title_prefix", title=[span]) if span else None
+
+    def anywhere(doc: int) -> Match | None:
+        span = Q.match_span(atoms, ix.ftitle[doc], mode)
+        if span:
+            return Match(4 - tier_shift, f"{label}_title", title=[span])
+        if Q.match_span(atoms, ix.ftags[doc], mode):
+            return Match(3 - tier_shift, f"{label}_tags")
+        return None
+
+    return [(5 - tier_shift, lambda: lookup(ix.pinyin_start), start),
+            (4 - tier_shift, lambda: lookup(ix.pinyin), anywhere)]
+
+
+def exact_code(ix: OrgIndex, term: str) -> np.ndarray:
+    docs = ix.by_shortcut.get(term, set()) | ix.by_key.get(term, set())
+    if not docs and not term.startswith("/"):
+        docs = ix.by_shortcut.get("/" + term, set())
+    return np.fromiter(sorted(docs), dtype=np.int32, count=len(docs)) if docs else EMPTY
+
+
+def _run_tiers(s: Search, groups: list[tuple[float, Cands, Verify]]) -> None:
+    """Run groups from the best tier down; groups of one tier compete on usage."""
+    for tier in sorted({g[0] for g in groups}, reverse=True):
+        if len(s.hits) >= s.limit:
+            return
+        same = [(c, v) for t, c, v in groups if t == tier]
+        s.run_tier(same, need=s.limit - len(s.hits) if len(same) == 1 else s.limit)
+
+
+def search_term(s: Search, term: str) -> None:
+    ix = s.ix
+    code_docs = exact_code(ix, term)
+    groups: list[tuple[float, Cands, Verify]] = [
+        (6, code_docs, lambda d: Match(6, "shortcut"))]
+    groups += literal_groups(ix, term)
+    atoms = Q.parse_atoms(term)
+    if atoms is not None and atoms.has_latin:
+        groups += pinyin_groups(ix, atoms)
+    _run_tiers(s, groups)
+    if len(s.hits) >= min(s.limit, TYPO_THRESHOLD) or term.startswith("/"):
+        return  # a /shortcut is a code: near misses would only mislead
+    # Typo passes, only when exact matching found too little.
+    if atoms is not None:
+        for mode, shift in ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)):
+            _run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift))
+            if len(s.hits) >= min(s.limit, TYPO_THRESHOLD):
+                return
+    if len(term) >= 3:
+        _edit_passes(s, term)
+    if not s.hits:
+        _prefix_fallback(s, term)
+
+
+def _edit_passes(s: Search, term: str) -> None:
+    """One extra character typed (drop each in turn) or one left out (the title has one
+    more character somewhere inside the query)."""
+    ix = s.ix
+    n = len(term)
+    for i in range(n):
+        variant = term[:i] + term[i + 1:]
+        _run_tiers(s, [(1.0, rarest_gram(ix.title_grams, variant),
+                        _title_contains(ix, variant, "edit_extra_char"))])
+    for i in range(1, n):
+        left, right = term[:i], term[i:]
+        cands = intersect(rarest_gram(ix.title_grams, left), rarest_gram(ix.title_grams, right))
+        _run_tiers(s, [(1.0, cands, _gap_verifier(ix, left, right))])
+
+
+def _gap_verifier(ix: OrgIndex, left: str, right: str) -> Verify:
+    def verify(doc: int) -> Match | None:
+        text = ix.ftitle[doc]
+        pos = text.find(left)
+        while pos >= 0:
+            after = pos + len(left) + 1
+            if text.startswith(right, after):
+                return Match(1.0, "edit_missing_char", title=[(pos, after + len(right))])
+            pos = text.find(left, pos + 1)
+        return None
+    return verify
+
+
+def _title_contains(ix: OrgIndex, text: str, kind: str) -> Verify:
+    def verify(doc: int) -> Match | None:
+        pos = ix.ftitle[doc].find(text)
+        return Match(1.0, kind, title=[(pos, pos + len(text))]) if pos >= 0 else None
+    return verify
+
+
+def _prefix_fallback(s: Search, term: str) -> None:
+    shortest = max(2, (len(term) + 1) // 2)  # a prefix this long is still what they meant
+    for cut in range(len(term) - 1, shortest - 1, -1):
+        part = term[:cut]
+        groups = [(0.0, c, _shift(v, 0.0)) for _t, c, v in literal_groups(s.ix, part)]
+        atoms = Q.parse_atoms(part)
+        if atoms is not None and atoms.has_latin:
+            groups += [(0.0, c, _shift(v, 0.0)) for _t, c, v in pinyin_groups(s.ix, atoms)]
+        _run_tiers(s, groups)
+        if s.hits:
+            return
+
+
+def _shift(verify: Verify, tier: float) -> Verify:
+    def shifted(doc: int) -> Match | None:
+        m = verify(doc)
+        if m is None:
+            return None
+        return Match(tier, "partial_" + m.kind, m.title, m.body)
+    return shifted
+
+
+# --- several terms (AND) ---------------------------------------------------------------
+
+def term_matcher(ix: OrgIndex, term: str) -> tuple[np.ndarray, Verify]:
+    """All candidates for a term and a function giving a document's best match of it."""
+    code_docs = exact_code(ix, term)
+    codes = set(code_docs.tolist())
+    groups: list[tuple[float, Cands, Verify]] = [
+        (6.0, code_docs, lambda d: Match(6, "shortcut") if d in codes else None)]
+    groups += literal_groups(ix, term)
+    atoms = Q.parse_atoms(term)
+    if atoms is not None and atoms.has_latin:
+        groups += pinyin_groups(ix, atoms)
+    ordered = sorted(groups, key=lambda g: -g[0])
+    cands = union([resolve(g[1]) for g in groups if g[0] < 5])  # prefix groups are subsets
+
+    def best(doc: int) -> Match | None:
+        for _tier, _c, verify in ordered:
+            m = verify(doc)
+            if m is not None:
+                return m
+        return None
+
+    return cands, best
+
+
+def search_all_terms(s: Search, terms: list[str]) -> None:
+    matchers = [term_matcher(s.ix, t) for t in terms]
+    matchers.sort(key=lambda m: m[0].size)
+    cands = matchers[0][0]
+    for other, _v in matchers[1:]:
+        cands = np.intersect1d(cands, other, assume_unique=True)
+        if cands.size == 0:
+            return
+
+    def verify(doc: int) -> Match | None:
+        found = [v(doc) for _c, v in matchers]
+        if any(m is None for m in found):
+            return None
+        ms = [m for m in found if m is not None]
+        return Match(min(m.tier for m in ms), "+".join(m.kind for m in ms),
+                     [sp for m in ms for sp in m.title], [sp for m in ms for sp in m.body])
+
+    s.run_tier([(cands, verify)], need=s.limit * 4)  # then ranked() sorts by tier
+
+
+# --- entry point -----------------------------------------------------------------------
+
+def search(index: OrgIndex, viewer: Viewer, q: str, limit: int = 10,
+           category_id: int | None = None) -> list[Hit]:
+    terms = fold(q).split()
+    if not terms or limit < 1:
+        return []
+    with index.lock:
+        s = Search(index, viewer, limit, category_id)
+        if len(terms) == 1:
+            search_term(s, terms[0])
+        else:
+            search_all_terms(s, terms)
+            if not s.hits:  # "退 款" typed with a space: try it as one term
+                search_term(s, "".join(terms))
+        return s.ranked()
+
+
+def explain(index: OrgIndex, hit: Hit) -> dict[str, Any]:
+    return {"match": hit.match.kind, "tier": hit.match.tier,
+            "team_usage": round(hit.team, 3), "own_usage": hit.own,
+            "score": round(hit.score, 4)}

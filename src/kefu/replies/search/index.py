@@ -1,0 +1,340 @@
+"""The in-memory search index of one organization.
+
+Documents are the organization's live, active replies. Every document has a number; an
+edited reply gets a new number (the old one is marked dead) and its keys go to the
+postings' small ``delta`` dicts until the next rebuild. Usage is kept as a time-decayed sum
+in log space, ``team[doc] = log Σ exp((t_use − T0)/τ)``: adding a use is one ``logaddexp``
+and the ranking order never needs recomputing as time passes.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kefu.replies.search.build import char_gram_keys, fold_many, pinyin_keys
+from kefu.replies.search.keys import KEYS_VERSION, search_keys_for, tags_text
+from kefu.replies.search.postings import Postings
+from kefu.replies.search.text import fold, fold_table, readings
+
+T0 = 1_700_000_000.0  # fixed epoch for decayed usage sums
+HALF_LIFE_DAYS = 30.0
+TAU = HALF_LIFE_DAYS * 86400 / math.log(2)
+SEP = "\x00"
+LETTER_BASE = 1024  # pinyin tokens: syllables 1..~420, literal letters/digits 1024+ord
+TOKEN_BITS = 11
+
+
+def gram_key(a: int, b: int = 0) -> int:
+    return (a << 21) | b
+
+
+def token_key(a: int, b: int = 0) -> int:
+    return (a << TOKEN_BITS) | b
+
+
+@dataclass(frozen=True)
+class LibraryInfo:
+    id: int
+    scope: str
+    department_id: int | None
+    owner_id: int | None
+
+
+class Vocabulary:
+    """Syllable ids and per-character pinyin tokens, shared by every index of a process."""
+
+    def __init__(self) -> None:
+        from kefu.replies.search.text import syllables
+
+        self.syllable_ids = {s: i + 1 for i, s in enumerate(sorted(syllables()))}
+        self.char_tokens: dict[str, tuple[int, ...]] = {}
+        self.lock = threading.Lock()
+
+    def tokens(self, ch: str, stored: str | None = None) -> tuple[int, ...]:
+        """Pinyin tokens of one folded character: its syllables and their first letters;
+        a latin letter or digit stands for itself."""
+        found = self.char_tokens.get(ch)
+        if found is not None:
+            return found
+        if stored is not None and stored != "_":
+            rds: tuple[str, ...] = tuple(stored.split("/"))
+        else:
+            rds = readings(ch)
+        if rds:
+            syl = [self.syllable_ids[r] for r in rds if r in self.syllable_ids]
+            letters = [LETTER_BASE + ord(r[0]) for r in rds]
+            toks = tuple(dict.fromkeys(syl + letters))
+        elif ch.isascii() and ch.isalnum():
+            toks = (LETTER_BASE + ord(ch),)
+        else:
+            toks = ()
+        with self.lock:
+            self.char_tokens[ch] = toks
+        return toks
+
+
+VOCAB: Vocabulary | None = None
+
+
+def vocabulary() -> Vocabulary:
+    global VOCAB
+    if VOCAB is None:
+        VOCAB = Vocabulary()
+    return VOCAB
+
+
+def token_key_sets(text: str, stored: str | None, vocab: Vocabulary
+                   ) -> tuple[set[int], set[int]]:
+    """Pinyin token unigram/pair keys of a folded text, and those at its start."""
+    parts = stored.split(" ") if stored is not None else None
+    if parts is not None and len(parts) != len(text):
+        parts = None  # stored keys from another folding: recompute
+    toks = [vocab.tokens(ch, parts[i] if parts else None) for i, ch in enumerate(text)]
+    keys: set[int] = set()
+    start: set[int] = set()
+    for i, here in enumerate(toks):
+        for a in here:
+            keys.add(a << TOKEN_BITS)
+            if i == 0:
+                start.add(a << TOKEN_BITS)
+        if i + 1 < len(toks):
+            for a in here:
+                for b in toks[i + 1]:
+                    keys.add((a << TOKEN_BITS) | b)
+                    if i == 0:
+                        start.add((a << TOKEN_BITS) | b)
+    return keys, start
+
+
+class OrgIndex:
+    """Everything search needs of one organization, in memory."""
+
+    def __init__(self, org_id: int) -> None:
+        self.org_id = org_id
+        self.lock = threading.RLock()
+        self.vocab = vocabulary()
+        self.built_at = time.time()
+        self.last_used = time.monotonic()
+        self.libraries: list[LibraryInfo] = []
+        self.lib_index: dict[int, int] = {}
+        # per document
+        self.reply_id: list[int] = []
+        self.key: list[str] = []
+        self.title: list[str] = []
+        self.body: list[str] = []
+        self.ftitle: list[str] = []
+        self.fbody: list[str] = []
+        self.fshort: list[str] = []
+        self.ftags: list[str] = []
+        self.shortcut: list[str] = []
+        self.category: list[list[str]] = []
+        self._paths: dict[tuple[str, ...], list[str]] = {}
+        self.capacity = 0
+        self.n = 0
+        self.lib = np.empty(0, np.int32)
+        self.cat = np.empty(0, np.int64)
+        self.topcat = np.empty(0, np.int64)
+        self.alive = np.empty(0, bool)
+        self.team = np.empty(0, np.float64)
+        self.updated = np.empty(0, np.float64)
+        # Static ranking key: team usage (its order never changes as time passes), recency.
+        self.prior = np.empty(0, np.float64)
+        self.version = 0  # bumped whenever a document appears or disappears
+        self._masks: dict[frozenset[int], tuple[int, np.ndarray]] = {}
+        # lookups
+        self.doc_of: dict[int, int] = {}  # reply id -> live doc
+        self.by_shortcut: dict[str, set[int]] = {}
+        self.by_key: dict[str, set[int]] = {}
+        self.own: dict[int, dict[int, float]] = {}  # member -> reply id -> uses
+        self.dead = 0
+        self.usage_epoch = 0
+        # postings
+        self.title_grams = self.title_start = self.short_grams = self.body_grams = \
+            Postings.build(np.empty(0, np.uint64), np.empty(0, np.uint64))
+        self.pinyin = self.pinyin_start = self.title_grams
+
+    # --- building ------------------------------------------------------------------
+
+    def _grow(self, need: int) -> None:
+        if need <= self.capacity:
+            return
+        cap = max(need, int(self.capacity * 1.5) + 64)
+        for name, fill in (("lib", 0), ("cat", 0), ("topcat", 0), ("alive", False),
+                           ("team", -np.inf), ("updated", 0.0), ("prior", -1e9)):
+            old = getattr(self, name)
+            new = np.full(cap, fill, dtype=old.dtype)
+            new[: old.size] = old
+            setattr(self, name, new)
+        self.capacity = cap
+
+    def set_libraries(self, libs: list[LibraryInfo]) -> None:
+        for lib in libs:
+            if lib.id not in self.lib_index:
+                self.lib_index[lib.id] = len(self.libraries)
+                self.libraries.append(lib)
+
+    def _append_many(self, rows: list[dict[str, Any]]) -> range:
+        """Add documents for rows; returns their numbers. Text work is batched."""
+        first, count = self.n, len(rows)
+        self._grow(first + count)
+        table = fold_table()
+        titles = [r["title"] for r in rows]
+        bodies = [r["body"] for r in rows]
+        tags = [tags_text(r.get("tags")) for r in rows]
+        shortcuts = [r.get("shortcut") or "" for r in rows]
+        keys = [r.get("key") or "" for r in rows]
+        shorts = [SEP.join([sc, k, t, SEP.join(r.get("questions") or ())])
+                  for sc, k, t, r in zip(shortcuts, keys, tags, rows, strict=True)]
+        ftitles = fold_many(titles, table)
+        fbodies = fold_many(bodies, table)
+        # Share the original string when folding changed nothing (most text): half the memory.
+        self.ftitle += [o if f == o else f for o, f in zip(titles, ftitles, strict=True)]
+        self.fbody += [o if f == o else f for o, f in zip(bodies, fbodies, strict=True)]
+        self.ftags += fold_many(tags, table)
+        self.fshort += fold_many(shorts, table)
+        self.title += titles
+        self.body += bodies
+        self.shortcut += shortcuts
+        self.key += keys
+        paths = self._paths
+        for r in rows:
+            path = tuple(r.get("category_path") or ())
+            self.category.append(paths.setdefault(path, list(path)))
+        ids = [r["id"] for r in rows]
+        self.reply_id += ids
+        sl = slice(first, first + count)
+        lib_index = self.lib_index
+        self.lib[sl] = [lib_index.get(r["library_id"], -1) for r in rows]
+        self.cat[sl] = [r.get("category_id") or 0 for r in rows]
+        self.topcat[sl] = [r.get("top_category_id") or r.get("category_id") or 0 for r in rows]
+        self.alive[sl] = True
+        self.team[sl] = [initial_team_score(r.get("usage_count") or 0, r.get("last_used_at"))
+                         for r in rows]
+        self.updated[sl] = [r["updated_at"].timestamp() if r.get("updated_at") else 0.0
+                            for r in rows]
+        self.n += count
+        self._set_prior(sl)
+        self.version += 1
+        docs = range(first, first + count)
+        self.doc_of.update(zip(ids, docs, strict=True))
+        for doc, sc, k in zip(docs, shortcuts, keys, strict=True):
+            if sc:
+                self.by_shortcut.setdefault(fold(sc), set()).add(doc)
+            if k:
+                self.by_key.setdefault(fold(k), set()).add(doc)
+        return docs
+
+    def _set_prior(self, sl: slice) -> None:
+        team = self.team[sl]
+        self.prior[sl] = np.where(np.isfinite(team), team, -1e6) + self.updated[sl] * 1e-12
+
+    def visibility_mask(self, library_ids: frozenset[int]) -> np.ndarray:
+        """Per document: alive and in one of these libraries (cached per index version)."""
+        cached = self._masks.get(library_ids)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        vis = np.zeros(len(self.libraries) + 1, dtype=bool)  # last slot: unknown library
+        for lib in self.libraries:
+            if lib.id in library_ids:
+                vis[self.lib_index[lib.id]] = True
+        mask = self.alive[: self.n] & vis[self.lib[: self.n]]
+        if len(self._masks) > 64:
+            self._masks.clear()
+        self._masks[library_ids] = (self.version, mask)
+        return mask
+
+    def _append(self, row: dict[str, Any]) -> int:
+        return self._append_many([row])[0]
+
+    def build(self, rows: list[dict[str, Any]]) -> None:
+        """Fill an empty index from rows (see registry.load_rows for their shape)."""
+        self._append_many(rows)
+        keys, docs, skeys, sdocs = char_gram_keys(self.ftitle)
+        self.title_grams = Postings.build(keys, docs)
+        self.title_start = Postings.build(skeys, sdocs)
+        keys, docs, _sk, _sd = char_gram_keys(self.fshort)
+        self.short_grams = Postings.build(keys, docs)
+        keys, docs, _sk, _sd = char_gram_keys(self.fbody)
+        self.body_grams = Postings.build(keys, docs)
+        stored = [r.get("search_keys") or {} for r in rows]
+        fresh = [k if k.get("v") == KEYS_VERSION else {} for k in stored]
+        tk, td, sk, sd = pinyin_keys(self.ftitle, [k.get("t") for k in fresh], self.vocab)
+        gk, gd, _gs, _gsd = pinyin_keys(self.ftags, [k.get("g") for k in fresh], self.vocab)
+        self.pinyin = Postings.build(np.concatenate((tk, gk)), np.concatenate((td, gd)))
+        self.pinyin_start = Postings.build(sk, sd)
+        self.built_at = time.time()
+
+    # --- incremental changes (from the event bus) -----------------------------------
+
+    def remove(self, reply_id: int) -> None:
+        with self.lock:
+            doc = self.doc_of.pop(reply_id, None)
+            if doc is not None and self.alive[doc]:
+                self.alive[doc] = False
+                self.dead += 1
+                self.version += 1
+                self.by_shortcut.get(fold(self.shortcut[doc]), set()).discard(doc)
+                self.by_key.get(fold(self.key[doc]), set()).discard(doc)
+
+    def upsert(self, row: dict[str, Any]) -> None:
+        """Index a new or changed reply (its keys go to the postings' delta)."""
+        with self.lock:
+            old = self.doc_of.get(row["id"])
+            team = self.team[old] if old is not None else None
+            self.remove(row["id"])
+            if not row.get("is_active", True) or row.get("deleted_at"):
+                return
+            lib = row.get("library")
+            if lib and lib["id"] not in self.lib_index:  # e.g. a personal library's first reply
+                self.set_libraries([LibraryInfo(lib["id"], lib["scope"], lib["department_id"],
+                                                lib["owner_id"])])
+            doc = self._append(row)
+            if team is not None:
+                self.team[doc] = team
+                self._set_prior(slice(doc, doc + 1))
+            keys = search_keys_for(row)
+            for postings, text in ((self.title_grams, self.ftitle[doc]),
+                                   (self.short_grams, self.fshort[doc]),
+                                   (self.body_grams, self.fbody[doc])):
+                k, _d, sk, _sd = char_gram_keys([text])
+                postings.add({int(x) for x in k}, doc)
+                if postings is self.title_grams:
+                    self.title_start.add({int(x) for x in sk}, doc)
+            k1, s1 = token_key_sets(self.ftitle[doc], keys["t"], self.vocab)
+            k2, _s2 = token_key_sets(self.ftags[doc], keys["g"], self.vocab)
+            self.pinyin.add(k1 | k2, doc)
+            self.pinyin_start.add(s1, doc)
+
+    def record_use(self, reply_id: int, member_id: int, at: float) -> None:
+        with self.lock:
+            doc = self.doc_of.get(reply_id)
+            if doc is not None:
+                self.team[doc] = np.logaddexp(self.team[doc], (at - T0) / TAU)
+                self._set_prior(slice(doc, doc + 1))
+            mine = self.own.get(member_id)
+            if mine is not None:
+                mine[reply_id] = mine.get(reply_id, 0.0) + 1.0
+            self.usage_epoch += 1
+
+    def needs_rebuild(self) -> bool:
+        live = max(1, self.n - self.dead)
+        return self.dead > 2000 or self.dead > live // 2
+
+    def nbytes(self) -> int:
+        arrays = sum(p.nbytes() for p in (self.title_grams, self.title_start, self.short_grams,
+                                           self.body_grams, self.pinyin, self.pinyin_start))
+        return arrays + self.capacity * 37
+
+
+def initial_team_score(count: int, last_used: Any) -> float:
+    """Seed the decayed sum from a reply's counters: all its uses at its last use (a
+    slight overestimate for old uses, corrected as new uses arrive)."""
+    if not count or last_used is None:
+        return -math.inf
+    return math.log(count) + (last_used.timestamp() - T0) / TAU

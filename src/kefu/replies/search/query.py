@@ -1,0 +1,198 @@
+"""Reading a query as pinyin: atoms, candidate keys and the matcher.
+
+A term like ``退kuan`` or ``thh`` is a sequence of *atoms*: Chinese characters and runs of
+latin letters/digits. It matches consecutive characters of a field when every Chinese atom
+matches one character (the same one; or, for typo passes, one that sounds the same) and
+every latin run splits into pieces, each a non-empty prefix of a reading of the next
+character: ``tuikuan`` = tui+kuan, ``tuik`` = tui+k, ``thh`` = t+h+h, ``zhangq`` = zhang+q.
+A latin letter or digit in the field reads as itself, so ``xl`` finds "XL码".
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from kefu.replies.search.index import LETTER_BASE, TOKEN_BITS, Vocabulary
+from kefu.replies.search.text import fuzzy_key, is_han, readings, syllable_prefixes, syllables
+
+EXACT, HOMOPHONE, FUZZY = 0, 1, 2
+_ATOM_RE = re.compile(r"[a-z0-9]+|.", re.S)
+_CANNOT_START = frozenset("iuv")
+
+
+@dataclass(frozen=True)
+class Atoms:
+    items: tuple[str, ...]  # each a Chinese character or a latin/digit run
+
+    @property
+    def has_latin(self) -> bool:
+        return any(not _han(a) for a in self.items)
+
+
+def _han(atom: str) -> bool:
+    return len(atom) == 1 and is_han(atom)
+
+
+def parse_atoms(term: str) -> Atoms | None:
+    """Atoms of a folded term, or None when it cannot be pinyin (punctuation, /codes...)."""
+    items = tuple(_ATOM_RE.findall(term))
+    for a in items:
+        if len(a) == 1 and not (is_han(a) or (a.isascii() and a.isalnum())):
+            return None
+    return Atoms(items) if items else None
+
+
+@functools.cache
+def _maximal(piece: str) -> bool:
+    """A complete syllable no longer syllable starts with (tui yes, kuan no: kuang)."""
+    return piece in syllables() and not any(
+        s != piece and s.startswith(piece) for s in syllables())
+
+
+def field_readings(ch: str) -> tuple[str, ...]:
+    return readings(ch) or ((ch,) if ch.isascii() and ch.isalnum() else ())
+
+
+def _letter(ch: str) -> int:
+    return LETTER_BASE + ord(ch)
+
+
+def _han_tokens(ch: str, vocab: Vocabulary, mode: int) -> set[int]:
+    rds = readings(ch)
+    if mode == FUZZY:  # every syllable that sounds alike (zhang: zhang, zang, zhan, zan)
+        groups = _fuzzy_groups()
+        return {vocab.syllable_ids[x] for r in rds for x in groups.get(fuzzy_key(r), ())
+                if x in vocab.syllable_ids}
+    return {vocab.syllable_ids[r] for r in rds if r in vocab.syllable_ids}
+
+
+@functools.cache
+def _fuzzy_groups() -> dict[str, frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for syl in syllables():
+        groups.setdefault(fuzzy_key(syl), set()).add(syl)
+    return {k: frozenset(v) for k, v in groups.items()}
+
+
+def candidate_keys(atoms: Atoms, vocab: Vocabulary, mode: int = EXACT) -> set[int]:
+    """Pinyin posting keys, one of which every match must contain (first one or two units)."""
+    items = atoms.items
+    first = items[0]
+    nxt = items[1] if len(items) > 1 else None
+    firsts: list[tuple[int, set[int] | None]] = []  # (token of unit 1, tokens of unit 2)
+    if _han(first):
+        toks1 = _han_tokens(first, vocab, mode)
+        if nxt is None:
+            toks2 = None
+        elif _han(nxt):
+            toks2 = _han_tokens(nxt, vocab, mode)
+        else:
+            toks2 = {_letter(nxt[0])}
+        firsts.extend((t, toks2) for t in toks1)
+    else:
+        prefixes = syllable_prefixes()
+        for j in range(1, len(first) + 1):
+            piece = first[:j]
+            if not first[0].isalpha():
+                tok = _letter(first[0])
+                tail = first[1:]
+                toks2 = {_letter(tail[0])} if tail else (
+                    None if nxt is None else (_han_tokens(nxt, vocab, mode) if _han(nxt)
+                                              else {_letter(nxt[0])}))
+                firsts.append((tok, toks2))
+                break
+            if piece not in prefixes:
+                break
+            use_syllable = mode == EXACT and _maximal(piece)
+            tok = vocab.syllable_ids[piece] if use_syllable else _letter(piece[0])
+            if j == len(first):
+                toks2 = None if nxt is None else (
+                    _han_tokens(nxt, vocab, mode) if _han(nxt) else {_letter(nxt[0])})
+                firsts.append((tok, toks2))
+            elif first[j] not in _CANNOT_START:
+                firsts.append((tok, {_letter(first[j])}))
+    keys: set[int] = set()
+    for tok, toks2 in firsts:
+        if toks2 is None:
+            keys.add(tok << TOKEN_BITS)
+        else:
+            keys.update((tok << TOKEN_BITS) | t2 for t2 in toks2)
+    return keys
+
+
+def _han_matches(q: str, ch: str, mode: int) -> bool:
+    if q == ch:
+        return True
+    if mode == EXACT:
+        return False
+    qr, cr = readings(q), readings(ch)
+    if mode == HOMOPHONE:
+        return bool(set(qr) & set(cr))
+    return bool({fuzzy_key(r) for r in qr} & {fuzzy_key(r) for r in cr})
+
+
+def _steps(rest: str, ch: str, mode: int) -> list[int]:
+    """How many letters of ``rest`` the field character ``ch`` can take: a whole reading, its
+    initial (t, zh), or — only at the very end of the query — a reading's unfinished start.
+    ``len(rest)`` in the list means the run is used up."""
+    out: list[int] = []
+    for r in field_readings(ch):
+        if rest.startswith(r):
+            out.append(len(r))
+        elif len(rest) < len(r) and r.startswith(rest):
+            out.append(len(rest))
+        if rest[0] == r[0]:
+            out.append(1)
+            if len(r) > 2 and r[1] == "h" and rest[:2] == r[:2]:
+                out.append(2)
+        if mode == FUZZY:
+            key = fuzzy_key(r)
+            for k in range(2, min(len(rest), 6) + 1):
+                if rest[:k] in syllables() and fuzzy_key(rest[:k]) == key:
+                    out.append(k)
+    return out
+
+
+def match_span(atoms: Atoms, text: str, mode: int = EXACT, only_start: bool = False
+               ) -> tuple[int, int] | None:
+    """The first (start, end) character span of ``text`` matching the atoms, or None."""
+    items = atoms.items
+    starts = range(1) if only_start else range(len(text))
+    for start in starts:
+        end = _match_from(items, text, start, mode)
+        if end is not None:
+            return start, end
+    return None
+
+
+def _match_from(items: tuple[str, ...], text: str, start: int, mode: int) -> int | None:
+    # Depth-first over (atom, offset in a latin run, position in text); tiny state space.
+    stack = [(0, 0, start)]
+    seen: set[tuple[int, int, int]] = set()
+    n = len(text)
+    last = len(items)
+    while stack:
+        state = stack.pop()
+        if state in seen:
+            continue
+        seen.add(state)
+        ai, off, pos = state
+        if ai == last:
+            return pos
+        if pos >= n:
+            continue
+        atom = items[ai]
+        ch = text[pos]
+        if _han(atom):
+            if _han_matches(atom, ch, mode):
+                stack.append((ai + 1, 0, pos + 1))
+            continue
+        rest = atom[off:]
+        for k in _steps(rest, ch, mode):
+            if k == len(rest):
+                stack.append((ai + 1, 0, pos + 1))
+            else:
+                stack.append((ai, off + k, pos + 1))
+    return None

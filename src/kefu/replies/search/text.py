@@ -1,0 +1,105 @@
+"""Character-level text knowledge for search: folding, pinyin readings, fuzzy sounds.
+
+Folding is strictly one character to one character (traditional → simplified, full width →
+half width, upper → lower case), so offsets in folded text are offsets in the original:
+highlights computed on folded text point at the right characters of what the user sees.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import unicodedata
+
+from pypinyin.pinyin_dict import pinyin_dict
+
+
+def _is_han(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FA1F
+
+
+is_han = _is_han
+
+
+@functools.cache
+def fold_table() -> dict[int, int]:
+    table: dict[int, int] = {}
+    # Traditional → simplified, one character each (the first simplified form OpenCC lists).
+    dictionary = importlib.resources.files("opencc") / "dictionary" / "TSCharacters.txt"
+    for line in dictionary.read_text(encoding="utf-8").splitlines():
+        trad, _, simp = line.partition("\t")
+        simp = simp.split(" ")[0].strip()
+        if len(trad) == 1 and len(simp) == 1 and trad != simp:
+            table[ord(trad)] = ord(simp)
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[code] = code - 0xFEE0
+    table[0x3000] = 0x20  # ideographic space
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = code + 32
+    for code in range(0xFF21, 0xFF3B):  # full-width capitals fold straight to lower case
+        table[code] = code - 0xFEE0 + 32
+    return table
+
+
+def fold(text: str) -> str:
+    """Simplified, half-width, lower-case; same length as the input."""
+    return text.translate(fold_table())
+
+
+def _strip_tone(reading: str) -> str:
+    plain = "".join(c for c in unicodedata.normalize("NFD", reading)
+                    if not unicodedata.combining(c))
+    return plain.replace("ü", "v").lower()
+
+
+@functools.cache
+def _readings_table() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for code, readings in pinyin_dict.items():
+        toneless = tuple(dict.fromkeys(_strip_tone(r) for r in readings.split(",") if r))
+        if toneless:
+            out[chr(code)] = toneless
+    return out
+
+
+def readings(ch: str) -> tuple[str, ...]:
+    """All toneless readings of a character (还 → hai, huan); () for a non-Chinese one."""
+    return _readings_table().get(ch, ())
+
+
+@functools.cache
+def syllables() -> frozenset[str]:
+    return frozenset(r for rs in _readings_table().values() for r in rs if r.isalpha())
+
+
+@functools.cache
+def syllable_prefixes() -> frozenset[str]:
+    return frozenset(s[:i] for s in syllables() for i in range(1, len(s) + 1))
+
+
+# Sounds that people (and pinyin input methods with fuzzy mode) confuse.
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("f", "h"), ("r", "l"))
+_FUZZY_FINALS = (("iang", "ian"), ("uang", "uan"), ("ang", "an"), ("eng", "en"),
+                 ("ing", "in"), ("ong", "on"))
+
+
+@functools.cache
+def fuzzy_key(syllable: str) -> str:
+    """A coarse key shared by similar-sounding syllables (zhang ~ zan ~ zang)."""
+    s = syllable
+    for a, b in _FUZZY_INITIALS:
+        if s.startswith(a):
+            s = b + s[len(a):]
+            break
+    for a, b in _FUZZY_FINALS:
+        if s.endswith(a):
+            s = s[: -len(a)] + b
+            break
+    return s
+
+
+def char_readings_string(text: str) -> str:
+    """Readings of each character of ``text`` (already folded), space-separated, polyphones
+    joined by '/', '_' for characters without a reading. This is what replies store."""
+    return " ".join("/".join(readings(ch)) or "_" for ch in text)
