@@ -91,8 +91,9 @@ def test_edit_without_a_version_is_refused(sup: Client, company_lib: Library,
 def test_stale_edit_shows_the_conflict_and_changes_nothing(
         sup: Client, owner: Member, company_lib: Library, make_reply: MakeReply):
     # Given a reply the supervisor opened at version 1
-    reply = make_reply(company_lib, "退款时效", "1-3个工作日到账")
-    stale = form_data(reply, body="我的改动：24小时内到账")
+    reply = make_reply(company_lib, "退款时效", "1-3个工作日到账", questions=["多久到账", "钱呢"])
+    # (browsers send textarea lines with CRLF; that is not a difference)
+    stale = form_data(reply, body="我的改动：24小时内到账", questions="多久到账\r\n钱呢")
     # When someone else saves first
     actions.do_edit_reply(owner, reply, 1, {"body": "他们的改动：3-5个工作日到账"})
     # Then saving the stale form is refused with both versions shown
@@ -103,6 +104,8 @@ def test_stale_edit_shows_the_conflict_and_changes_nothing(
     assert "他们的改动：3-5个工作日到账" in page
     assert "我的改动：24小时内到账" in page
     assert 'name="version" value="2"' in page  # saving again means "mine, having seen theirs"
+    assert "<h3>Reply text</h3>" in page
+    assert "<h3>Example questions</h3>" not in page
     reply.refresh_from_db()
     assert reply.body == "他们的改动：3-5个工作日到账"
     assert reply.version == 2

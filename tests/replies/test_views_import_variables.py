@@ -142,6 +142,10 @@ def test_variables_page_lists_values_and_usage(sup: Client, supervisor: Member,
     assert "满199减30" in page
     assert "2 replies" in page
     assert "New variable" in page
+    # The count links to those replies
+    listed = html(sup.get("/library/?lib=all&q={活动.满减}"))
+    assert "现在{活动.满减}哦" in listed
+    assert "2 replies" in listed
 
 
 def test_supervisor_creates_edits_and_deletes_a_variable(sup: Client, supervisor: Member):

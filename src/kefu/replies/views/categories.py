@@ -75,14 +75,15 @@ def category_rename(request: HttpRequest, member: Member, category_id: int) -> H
 
 
 def _move_targets(cat: Category) -> list[tuple[str, str]]:
-    """Categories of the same library outside the one being deleted."""
+    """Categories of the same library outside the one being deleted, in tree order."""
+    others = list(Category.objects.filter(library_id=cat.library_id)
+                  .exclude(pk=cat.pk).exclude(parent_id=cat.pk).order_by("position", "id"))
     out = []
-    for other in (Category.objects.filter(library_id=cat.library_id)
-                  .exclude(pk=cat.pk).exclude(parent_id=cat.pk)
-                  .select_related("parent").order_by("parent__position", "position", "id")):
-        label = f"{other.parent.name} / {other.name}" if other.parent else other.name
-        out.append((str(other.id), label))
-    return sorted(out, key=lambda t: t[1])
+    for top in (c for c in others if c.parent_id is None):
+        out.append((str(top.id), top.name))
+        out.extend((str(kid.id), f"{top.name} / {kid.name}")
+                   for kid in others if kid.parent_id == top.id)
+    return out
 
 
 @member_page()

@@ -25,6 +25,7 @@ from kefu.replies import actions
 from kefu.replies.access import access_reply_by_id, require_manage
 from kefu.replies.forms import ReplyForm
 from kefu.replies.models import Category, Library, Reply, Variable
+from kefu.replies.validation import clean_reply_fields
 from kefu.replies.variables import CONVERSATION_VARIABLES, SERVER_VARIABLES
 from kefu.replies.views.common import (
     LibraryNode,
@@ -113,24 +114,33 @@ def _save(request: HttpRequest, member: Member, form: ReplyForm, tree: list[Libr
     return redirect(f"{target}#reply-{saved.id}")
 
 
+def _as_text(fields: dict[str, Any]) -> dict[str, str]:
+    """Reply fields as the strings the conflict view compares (lists one per line or 、)."""
+    return {"title": fields.get("title", ""), "body": fields.get("body", ""),
+            "shortcut": fields.get("shortcut", ""),
+            "tags": "、".join(fields.get("tags", [])),
+            "questions": "\n".join(fields.get("questions", []))}
+
+
 def _conflict(request: HttpRequest, member: Member, tree: list[LibraryNode], reply: Reply,
               form: ReplyForm, exc: Conflict) -> HttpResponse:
     current = access_reply_by_id(member, reply.id)
-    latest = current.revisions.first()
-    mine = form.cleaned_data
+    latest = current.revisions.select_related("author__user").first()
+    # Cleaned the way the action would clean them, so only real differences show.
+    mine, _problems = clean_reply_fields(form.reply_fields())
     data = request.POST.copy()
     data["version"] = str(current.version)  # saving again now means "mine, having seen theirs"
     rebased = ReplyForm(data, places=place_choices(tree), editing=True)
     rebased.is_valid()
-    theirs = _initial(current)
-    diffs = field_diffs(
-        {k: str(theirs[k]) for k in ("title", "body", "shortcut", "tags", "questions")},
-        {k: str(mine.get(k, "")) for k in ("title", "body", "shortcut", "tags", "questions")})
+    theirs, yours = _as_text(current.content()), _as_text(mine)
+    author = ""
+    if latest is not None:
+        author = latest.author.name if latest.author else latest.author_label
     return _page(request, member, rebased, current, status=409,
                  conflict={"message": exc.message, "current": current, "theirs": theirs,
-                           "author": latest.author_label if latest else "",
+                           "mine": yours, "author": author,
                            "saved_at": latest.created_at if latest else current.updated_at,
-                           "diffs": diffs})
+                           "diffs": field_diffs(theirs, yours)})
 
 
 def _handle(request: HttpRequest, member: Member, reply: Reply | None) -> HttpResponse:
