@@ -38,6 +38,7 @@ Cands = np.ndarray | Callable[[], np.ndarray]
 def resolve(cands: Cands) -> np.ndarray:
     return cands() if callable(cands) else cands
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
+TYPO_MAX_VERIFY = 300
 # Typo passes run when exact matching found fewer than this many replies: someone who
 # typed a word that exists gets what they typed, not its look-alikes.
 TYPO_THRESHOLD = 3
@@ -76,6 +77,7 @@ class Search:
         self.limit = limit
         self.category_id = category_id
         self.hits: dict[int, Hit] = {}
+        self.max_verify = MAX_VERIFY  # typo passes lower it: they are a fallback
         self.now_offset = (time.time() - T0) / TAU
         self.mask = index.visibility_mask(viewer.visible_library_ids)
         own = index.own.get(viewer.member_id) or {}
@@ -129,7 +131,8 @@ class Search:
             got = self._verify_in_order(pool[order], scores[order], verify, want)
             if got < want and rest:
                 others = np.setdiff1d(cands, pool, assume_unique=True)
-                others = others[np.argsort(-self.ix.prior[others], kind="stable")][:MAX_VERIFY]
+                others = others[np.argsort(-self.ix.prior[others], kind="stable")]
+                others = others[: self.max_verify]
                 got += self._verify_in_order(others, self.usage(others), verify, want - got)
             found += got
         return found
@@ -212,7 +215,11 @@ def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
     def lookup(postings: Postings) -> np.ndarray:
         if not keys:
             keys.extend(Q.candidate_keys(atoms, ix.vocab, mode))
-        return union([postings.get(k) for k in keys])
+        found = union([postings.get(k) for k in keys])
+        pairs = Q.pair_key_sets(atoms, ix.vocab, mode)
+        for later in (pairs or [])[1:3]:  # every neighbour pair must be there
+            found = intersect(found, union([ix.pinyin.get(k) for k in later]))
+        return found
 
     label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
 
@@ -261,6 +268,7 @@ def search_term(s: Search, term: str) -> None:
     if len(s.hits) >= min(s.limit, TYPO_THRESHOLD) or term.startswith("/"):
         return  # a /shortcut is a code: near misses would only mislead
     # Typo passes, only when exact matching found too little.
+    s.max_verify = TYPO_MAX_VERIFY
     if atoms is not None:
         for mode, shift in ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)):
             _run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift))

@@ -122,6 +122,19 @@ def candidate_keys(atoms: Atoms, vocab: Vocabulary, mode: int = EXACT) -> set[in
     return keys
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def pair_key_sets(atoms: Atoms, vocab: Vocabulary, mode: int) -> list[set[int]] | None:
+    """For an all-Chinese term: the pinyin pair keys of each pair of neighbours; a match
+    has one key of every set, so intersecting them narrows the candidates a lot."""
+    items = atoms.items
+    if len(items) < 3 or not all(_han(a) for a in items):
+        return None
+    toks = [_han_tokens(a, vocab, mode) for a in items]
+    return [{(a << TOKEN_BITS) | b for a in toks[i] for b in toks[i + 1]}
+            for i in range(len(items) - 1)]
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _han_matches(q: str, ch: str, mode: int) -> bool:
     if q == ch:
         return True
@@ -133,7 +146,8 @@ def _han_matches(q: str, ch: str, mode: int) -> bool:
     return bool({fuzzy_key(r) for r in qr} & {fuzzy_key(r) for r in cr})
 
 
-def _steps(rest: str, ch: str, mode: int) -> list[int]:
+@functools.lru_cache(maxsize=1 << 16)
+def _steps(rest: str, ch: str, mode: int) -> tuple[int, ...]:
     """How many letters of ``rest`` the field character ``ch`` can take: a whole reading, its
     initial (t, zh), or — only at the very end of the query — a reading's unfinished start.
     ``len(rest)`` in the list means the run is used up."""
@@ -152,15 +166,21 @@ def _steps(rest: str, ch: str, mode: int) -> list[int]:
             for k in range(2, min(len(rest), 6) + 1):
                 if rest[:k] in syllables() and fuzzy_key(rest[:k]) == key:
                     out.append(k)
-    return out
+    return tuple(out)
 
 
 def match_span(atoms: Atoms, text: str, mode: int = EXACT, only_start: bool = False
                ) -> tuple[int, int] | None:
     """The first (start, end) character span of ``text`` matching the atoms, or None."""
     items = atoms.items
+    first = items[0]
+    han = _han(first)
     starts = range(1) if only_start else range(len(text))
     for start in starts:
+        ch = text[start] if start < len(text) else ""
+        if not ch or (han and not _han_matches(first, ch, mode)) or (
+                not han and not _steps(first, ch, mode)):
+            continue  # cheap rejection before the search
         end = _match_from(items, text, start, mode)
         if end is not None:
             return start, end
