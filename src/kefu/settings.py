@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "servestatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "kefu.core",
     "kefu.replies",
 ]

@@ -26,3 +26,13 @@ def test_live_server_serves_static_files_with_debug_off(shared_live_site, shared
         assert css.status_code == 200
         assert "text/css" in css.headers["content-type"]
         assert c.get("/api/v1/me").json()["organization"]["slug"] == "live"
+
+
+@pytest.mark.django_db
+def test_api_docs_load_their_assets_from_this_server_not_a_cdn(client, owner):
+    client.force_login(owner.user)
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "cdn.jsdelivr" not in html and "/static/ninja/swagger-ui-bundle.js" in html
+    assert client.get("/api/v1/openapi.json").status_code == 200
