@@ -253,3 +253,12 @@ def _search(client: httpx.Client, q: str) -> list[str]:
     resp = client.get("/api/v1/replies/search", params={"q": q})
     assert resp.status_code == 200, resp.text
     return [r["title"] for r in resp.json()["results"]]
+
+
+@pytest.mark.django_db
+def test_a_library_without_tags_or_pinyin_still_searches(api, supervisor):
+    REGISTRY.clear()
+    lib = get_library(supervisor, "company")
+    do_create_reply(supervisor, lib, {"title": "123", "body": "abc"})  # no 汉字, no tags
+    assert titles(api(supervisor).get("replies/search", data={"q": "12"})) == ["123"]
+    assert titles(api(supervisor).get("replies/search", data={"q": "退款"})) == []

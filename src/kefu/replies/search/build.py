@@ -123,5 +123,7 @@ def pinyin_keys(texts: list[str], stored: list[str | None], vocab: Vocabulary
             ms = m & is_start[:-1]
             skeys.append(head[ms] | b[ms].astype(U64))
             sdocs.append(doc_of[:-1][ms])
-    cat = np.concatenate
+    def cat(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, U64)
+
     return cat(keys), cat(docs), cat(skeys), cat(sdocs)
