@@ -44,9 +44,16 @@ def paged(qs: QuerySet[Any], limit: int, offset: int,
     return {"count": qs.count(), "items": [serialize(o) for o in qs[offset:offset + limit]]}
 
 
+SOURCES = ("body", "query", "path", "form", "header", "cookie", "file")
+
+
 def _field(loc: list[Any]) -> str:
-    # ninja prefixes the source ("body", "query", "path") and the parameter object's name.
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "payload", "data")]
+    # ninja prefixes the source ("body", "query", "path") and then the name of the schema
+    # parameter; what follows is the field the user sent. Drop only those two, by position,
+    # so a field that happens to be called "body" keeps its name.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in SOURCES:
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
     return ".".join(parts) or _("request")
 
 

@@ -160,15 +160,8 @@ def test_purge_counts_replies_not_their_history(
     assert not Reply.objects.exists()
 
 
-# Deleting a department cascades to its reply library (Library.department is CASCADE):
-# uncategorized replies vanish without a trace, and categorized ones hit Reply.category's
-# PROTECT and the request fails with a 500. The fix is in core's do_delete_department (refuse,
-# or move the library's replies) and possibly Library.department's on_delete (a model change).
-DEPARTMENT_CASCADE = pytest.mark.xfail(strict=True, reason="core: department delete drops "
-                                       "or 500s on its reply library")
-
-
-@DEPARTMENT_CASCADE
+# Deleting a department would cascade to its reply library: it is refused while the library
+# holds replies.
 @pytest.mark.parametrize("categorized", [False, True])
 @pytest.mark.django_db
 def test_deleting_a_department_never_loses_its_replies(

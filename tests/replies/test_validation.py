@@ -16,16 +16,13 @@ from tests.replies.conftest import MakeReply, library_of
 
 GOOD = {"title": "发货时间", "body": "亲，48小时内发货哦~"}
 
-# kefu.api._field drops every "body" from an error's location (it takes it for the request
-# body), so a field named body is reported as "request". A core fix; then drop the marks.
-FIELD_NAMED_BODY = pytest.mark.xfail(strict=True, reason="kefu.api._field drops 'body'")
 
 BAD_REPLIES = [
     ("title too long", {"title": "长" * 101}, "title"),
     ("title blank", {"title": "   "}, "title"),
     ("body empty", {"body": ""}, "body"),
-    pytest.param("body too long", {"body": "字" * 5001}, "body", marks=FIELD_NAMED_BODY),
-    pytest.param("body far too long", {"body": "字" * 20_000}, "body", marks=FIELD_NAMED_BODY),
+    ("body too long", {"body": "字" * 5001}, "body"),
+    ("body far too long", {"body": "字" * 20_000}, "body"),
     ("key too long", {"key": "K" * 65}, "key"),
     ("too many tags", {"tags": [f"标签{i}" for i in range(21)]}, "tags"),
     ("tag too long", {"tags": ["长" * 21]}, "tags"),

@@ -106,7 +106,17 @@ def do_rename_department(dept: Department, name: str, actor: Member | None) -> D
 
 
 def do_delete_department(dept: Department, actor: Member | None) -> None:
+    """Delete a department. Refused while its reply library still holds replies: they
+    would be lost with it. Replies already deleted there go with it."""
+    from kefu.replies.models import Reply  # core must not import apps at module level
+
     with transaction.atomic():
+        in_library = Reply.objects.filter(library__department=dept)
+        live = in_library.filter(deleted_at__isnull=True).count()
+        if live:
+            raise KefuError(_("The department's reply library still has %(n)d replies: move "
+                              "or delete them first.") % {"n": live})
+        in_library.delete()  # before the library, whose categories they reference
         dept_id = dept.id
         member_ids = list(dept.members.values_list("pk", flat=True))
         audit(dept.organization_id, actor, "department.delete", dept, name=dept.name)

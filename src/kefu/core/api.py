@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 
 from kefu.api import Page, paged
 from kefu.core import actions
@@ -130,14 +131,14 @@ def list_members(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
 
 
 @router.post("/members", response={201: MemberOut})
-def add_member(request: HttpRequest, body: MemberIn) -> tuple[int, dict[str, Any]]:
+def add_member(request: HttpRequest, body: MemberIn) -> Status[Any]:
     m = me(request)
     require_admin(m)
     depts = [access_department_by_id(m, d).id for d in body.departments]
     member = actions.do_add_member(m.organization, body.username, body.role, m,
                                    password=body.password, departments=depts,
                                    display_name=body.display_name)
-    return 201, member.to_api_dict()
+    return Status(201, member.to_api_dict())
 
 
 @router.get("/members/{member_id}", response=MemberOut)
@@ -164,10 +165,10 @@ def list_departments(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
 
 
 @router.post("/departments", response={201: DepartmentOut})
-def create_department(request: HttpRequest, body: DepartmentIn) -> tuple[int, dict[str, Any]]:
+def create_department(request: HttpRequest, body: DepartmentIn) -> Status[Any]:
     m = me(request)
     require_admin(m)
-    return 201, actions.do_create_department(m.organization, body.name, m).to_api_dict()
+    return Status(201, actions.do_create_department(m.organization, body.name, m).to_api_dict())
 
 
 @router.patch("/departments/{department_id}", response=DepartmentOut)
@@ -180,12 +181,12 @@ def rename_department(request: HttpRequest, department_id: int,
 
 
 @router.delete("/departments/{department_id}", response={204: None})
-def delete_department(request: HttpRequest, department_id: int) -> tuple[int, None]:
+def delete_department(request: HttpRequest, department_id: int) -> Status[None]:
     m = me(request)
     dept = access_department_by_id(m, department_id)
     require_admin(m)
     actions.do_delete_department(dept, m)
-    return 204, None
+    return Status(204, None)
 
 
 def _tokens(m: Member) -> Any:
@@ -202,12 +203,12 @@ def list_tokens(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
 
 @router.post("/tokens", response={201: TokenCreated},
              summary="Create a token; the secret is in this response only")
-def create_token(request: HttpRequest, body: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, body: TokenIn) -> Status[Any]:
     m = me(request)
     require_admin(m)
     owner = access_member_by_id(m, body.member_id) if body.member_id else m
     token, raw = actions.do_create_token(owner, body.name, m)
-    return 201, {**token.to_api_dict(), "token": raw}
+    return Status(201, {**token.to_api_dict(), "token": raw})
 
 
 @router.get("/tokens/{token_id}", response=TokenOut)
