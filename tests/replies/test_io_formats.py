@@ -176,3 +176,12 @@ def test_written_csv_has_a_bom_so_excel_reads_utf8(tmp_path: Path):
     data = write_rows([{"title": "标题", "body": "内容"}], "csv", english=True)
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig").splitlines()[0] == ",".join(HEADER_EN)
+
+
+def test_two_columns_for_the_same_field_are_a_file_level_problem(tmp_path: Path):
+    path = tmp_path / "twice.csv"
+    path.write_text(csv_text([["标题", "内容", "title"], ["a", "b", "c"]]), encoding="utf-8")
+    parsed = parse(path)
+    assert parsed.fatal
+    assert [p.message for p in parsed.problems] == [
+        "The columns 标题 and title hold the same field; keep one of them."]

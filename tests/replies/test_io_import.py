@@ -461,3 +461,21 @@ def test_a_big_import_sends_one_reload_event_to_the_library_audience(
     # Then 售前 gets one reload event, and 售后 nothing
     assert seen == [{"type": "replies", "op": "reload", "library_id": plan.library.id}]
     assert unseen == []
+
+
+@pytest.mark.django_db
+def test_bringing_back_a_deleted_reply_checks_the_shortcut_it_had(
+        org: Organization, company_lib: Library, make_reply: MakeReply, tmp_path: Path):
+    # Given a deleted reply whose shortcut another reply took meanwhile
+    old = make_reply(company_lib, title="几天发货", key="K1", shortcut="/fh")
+    actions.do_delete_reply(None, old)
+    make_reply(company_lib, key="K2", shortcut="/fh")
+    # When a file without a shortcut column brings K1 back
+    path = write_csv(tmp_path / "back.csv", [["K1", "几天发货", "回来了"]],
+                     header=["编号", "标题", "内容"])
+
+    plan = plan_of(org, path)
+
+    # Then the clash is reported rather than two live replies sharing /fh
+    assert [(p.row, p.column, p.message) for p in plan.problems] == [
+        (2, "快捷码", "The shortcut /fh is already used by another reply.")]

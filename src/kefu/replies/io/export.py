@@ -29,7 +29,7 @@ def export_rows(libraries: list[Library]) -> list[dict[str, Any]]:
     """Rows for ``libraries`` in the given library order (deleted replies are left out)."""
     rank = {lib.id: i for i, lib in enumerate(libraries)}
     replies = list(Reply.objects.filter(library_id__in=list(rank), deleted_at__isnull=True)
-                   .select_related("category__parent"))
+                   .select_related("category__parent").defer("search_keys"))
     replies.sort(key=lambda r: (rank[r.library_id], *_order(r)))
     return [{"key": r.key, "title": r.title, "body": r.body, "category": r.category_path(),
              "shortcut": r.shortcut, "tags": list(r.tags), "questions": list(r.questions)}

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -97,6 +98,12 @@ def normalize_header(header: Any) -> str:
     return re.sub(r"[（(][^()（）]*[)）]$", "", text)
 
 
+@lru_cache(maxsize=256)
+def field_of(header: str) -> str | None:
+    """The canonical field a header (or JSON key) names, or None."""
+    return HEADER_TO_FIELD.get(normalize_header(header))
+
+
 def format_of(filename: str) -> str | None:
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     return {"xlsx": "xlsx", "csv": "csv", "jsonl": "jsonl", "ndjson": "jsonl"}.get(ext)
@@ -151,12 +158,12 @@ def _read_table(records: Iterable[list[Any]], parsed: ParsedFile) -> None:
         shown = _cell_text(raw).strip().lstrip("\ufeff")
         if not shown:
             continue
-        name = HEADER_TO_FIELD.get(normalize_header(shown))
+        name = field_of(shown)
         if name is None:
             parsed.unknown_columns.append(shown)
         elif name in columns:
-            parsed.fail(_("The columns %(a)s and %(b)s both hold the %(field)s.")
-                        % {"a": columns[name], "b": shown, "field": columns[name]})
+            parsed.fail(_("The columns %(a)s and %(b)s hold the same field; keep one of "
+                          "them.") % {"a": columns[name], "b": shown})
         else:
             fields[index] = name
             columns[name] = shown
@@ -247,7 +254,7 @@ def _read_jsonl(data: bytes, parsed: ParsedFile) -> None:
         values: dict[str, Any] = {}
         columns: dict[str, str] = {}
         for key, value in obj.items():
-            name = HEADER_TO_FIELD.get(normalize_header(key))
+            name = field_of(str(key))
             if name is None:
                 unknown[str(key)] = None
                 continue

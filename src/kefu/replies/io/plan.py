@@ -23,7 +23,7 @@ from kefu.core.models import Member, Organization
 from kefu.replies.access import visible_libraries_q
 from kefu.replies.io.formats import ParsedFile, Problem, SourceRow, read_file
 from kefu.replies.io.scopes import library_for_import, parse_scope
-from kefu.replies.models import Library, Reply, Scope
+from kefu.replies.models import Category, Library, Reply, Scope
 from kefu.replies.validation import clean_category_name, clean_reply_fields, normalize_text
 
 REPLY_FIELDS = ("key", "title", "body", "shortcut", "tags", "questions")
@@ -126,14 +126,23 @@ def _chunks(items: list[Any]) -> Iterator[list[Any]]:
 
 
 def _existing_by_key(library: Library, keys: list[str]) -> dict[str, Reply]:
+    # Plain rows: categories come from one map (category_paths), other libraries are looked
+    # up only for the rare clash, and search_keys is rewritten on update anyway.
     found: dict[str, Reply] = {}
     for chunk in _chunks(keys):
         for reply in (Reply.objects.filter(organization_id=library.organization_id,
-                                           key__in=chunk)
-                      .select_related("category__parent", "library__department",
-                                      "library__owner__user")):
+                                           key__in=chunk).defer("search_keys")):
             found[reply.key] = reply
     return found
+
+
+def category_paths(library: Library) -> dict[int | None, list[str]]:
+    cats = {c.id: c for c in Category.objects.filter(library=library)}
+    paths: dict[int | None, list[str]] = {None: []}
+    for cat in cats.values():
+        parent = cats.get(cat.parent_id) if cat.parent_id else None
+        paths[cat.id] = [parent.name, cat.name] if parent else [cat.name]
+    return paths
 
 
 def _shortcut_holders(library: Library, codes: list[str]) -> dict[str, list[int]]:
@@ -184,11 +193,13 @@ def build_plan(parsed: ParsedFile, library: Library) -> ImportPlan:
     _check_duplicates(plan, sources, "shortcut")
     _match_keys(plan, sources)
     _check_shortcuts(plan, sources)
+    paths = category_paths(plan.library)
     for row in plan.rows:
         if row.action == "invalid":
             continue
         if row.reply is not None:
-            row.action = "update" if row.restore or _differs(row, row.reply) else "unchanged"
+            changed = row.restore or _differs(row, row.reply, paths)
+            row.action = "update" if changed else "unchanged"
     plan.problems.sort(key=lambda p: p.row or 0)
     return plan
 
@@ -216,29 +227,41 @@ def _check_duplicates(plan: ImportPlan, sources: dict[int, SourceRow], name: str
 def _match_keys(plan: ImportPlan, sources: dict[int, SourceRow]) -> None:
     keys = sorted({r.fields["key"] for r in plan.rows if r.fields.get("key")})
     existing = _existing_by_key(plan.library, keys)
+    others: dict[int, Library] = {}
     for row in plan.rows:
         reply = existing.get(row.fields.get("key") or "")
         if reply is None:
             continue
         if reply.library_id != plan.library.id:
+            if reply.library_id not in others:
+                others[reply.library_id] = Library.objects.select_related(
+                    "department", "owner__user").get(pk=reply.library_id)
             _invalid(plan, row, sources[row.line].column("key"),
                      _("The key %(key)s belongs to a reply in another library (%(library)s); "
                        "it cannot be updated from here.")
-                     % {"key": reply.key, "library": reply.library.label})
+                     % {"key": reply.key, "library": others[reply.library_id].label})
             continue
         row.reply = reply
         row.restore = reply.deleted_at is not None
 
 
+def _code(row: PlannedRow) -> str:
+    """The shortcut the row's reply will have: the file's, or, for a deleted reply the
+    import brings back without a shortcut column, the one it had."""
+    if "shortcut" in row.fields:
+        return str(row.fields["shortcut"])
+    return row.reply.shortcut if row.reply is not None and row.restore else ""
+
+
 def _check_shortcuts(plan: ImportPlan, sources: dict[int, SourceRow]) -> None:
-    codes = sorted({r.fields["shortcut"] for r in plan.rows if r.fields.get("shortcut")})
+    codes = sorted({code for r in plan.rows if (code := _code(r))})
     if not codes:
         return
     holders = _shortcut_holders(plan.library, codes)
     # Replies this file gives a shortcut to lose their old one, so theirs may be reused.
     recoded = {r.reply.id for r in plan.rows if r.reply is not None and "shortcut" in r.fields}
     for row in plan.rows:
-        code = row.fields.get("shortcut")
+        code = _code(row)
         if not code or row.action == "invalid":
             continue
         own = row.reply.id if row.reply else None
@@ -248,7 +271,7 @@ def _check_shortcuts(plan: ImportPlan, sources: dict[int, SourceRow]) -> None:
                      % {"code": code})
 
 
-def _differs(row: PlannedRow, reply: Reply) -> bool:
+def _differs(row: PlannedRow, reply: Reply, paths: dict[int | None, list[str]]) -> bool:
     if any(getattr(reply, name) != value for name, value in row.fields.items()):
         return True
-    return row.category is not None and row.category != reply.category_path()
+    return row.category is not None and row.category != paths.get(reply.category_id)
