@@ -123,6 +123,7 @@ def register_routers() -> None:
     from kefu.replies.api import router as replies_router
     from kefu.replies.api_io import router as replies_io_router
     from kefu.replies.api_search import router as replies_search_router
+    from kefu.suggestions.api import router as suggestions_router
 
     api.add_router("/", core_router)
     # Before the replies router: /replies/import and /replies/export would otherwise be
@@ -130,6 +131,7 @@ def register_routers() -> None:
     api.add_router("/", replies_io_router)
     api.add_router("/", replies_search_router)
     api.add_router("/", replies_router)
+    api.add_router("/", suggestions_router)
 
 
 register_routers()

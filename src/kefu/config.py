@@ -37,6 +37,8 @@ KEYS: dict[str, tuple[type, Any, str]] = {
     "time_zone": (str, "Asia/Shanghai", "Time zone for dates shown to people."),
     "event_retention_seconds": (int, 900, "How long missed live events can be resumed."),
     "event_heartbeat_seconds": (float, 15.0, "Seconds between SSE heartbeats."),
+    "semantic_model": (str, "", "Optional sentence embeddings for suggestions: "
+                       "use-multilingual or a local sentence-transformers directory."),
 }
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "your-secret-key", "xxx"}
@@ -59,6 +61,7 @@ class Config:
     time_zone: str
     event_retention_seconds: int
     event_heartbeat_seconds: float
+    semantic_model: str
     sources: dict[str, str] = field(default_factory=dict)  # key -> "env"/"file"/"default"
 
     def database(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "kefu.core",
     "kefu.replies",
+    "kefu.suggestions",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +120,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 KEFU_REDIS_URL = CONFIG.redis_url
 KEFU_EVENT_RETENTION_SECONDS = CONFIG.event_retention_seconds
 KEFU_EVENT_HEARTBEAT_SECONDS = CONFIG.event_heartbeat_seconds
+KEFU_SEMANTIC_MODEL = CONFIG.semantic_model
 KEFU_LOGIN_MAX_FAILURES = 10
 KEFU_LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 

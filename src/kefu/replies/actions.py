@@ -274,6 +274,7 @@ def do_record_use(member: Member, reply: Reply, source: str, message: str = "") 
     """Count a use (the panel calls this when a reply is copied). Not audited: it is
     usage data, not a change, and reports read ReplyUse directly."""
     from kefu.replies.text import mask_personal_data
+    from kefu.suggestions.actions import learn_from_use
 
     now = timezone.now()
     with transaction.atomic():
@@ -290,6 +291,7 @@ def do_record_use(member: Member, reply: Reply, source: str, message: str = "") 
                                                    last_used_at=now)
             except IntegrityError:  # a double click: the other request created it first
                 stat.update(count=F("count") + 1, last_used_at=now)
+        learn_from_use(use)  # the buyer's message and this reply: a learned example
         send_event_on_commit(member.organization_id, ReplyUseEvent(
             id=reply.id, member_id=member.id, at=now.timestamp()),
             Audience(member_ids=(member.id,)))

@@ -1,0 +1,124 @@
+"""POST /api/v1/suggest, and the learned examples supervisors curate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import field_validator
+
+from kefu.api import paged
+from kefu.core.access import require_manager
+from kefu.core.errors import NotFound
+from kefu.core.models import Member
+from kefu.suggestions import actions
+from kefu.suggestions.models import LearnedExample
+from kefu.suggestions.service import MAX_LIMIT, suggest
+from kefu.suggestions.understanding import MESSAGE_MAX
+
+router = Router(tags=["suggestions"])
+
+
+def me(request: HttpRequest) -> Member:
+    return request.auth  # type: ignore[attr-defined]
+
+
+class SuggestIn(Schema):
+    message: str = Field(min_length=1, max_length=MESSAGE_MAX,
+                         description="the buyer's message as pasted (emoji, order numbers...)")
+    limit: int = Field(5, ge=1, le=MAX_LIMIT)
+
+    @field_validator("message")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("blank")
+        return value
+
+
+class Intent(Schema):
+    category: str | None
+    confidence: float
+
+
+class Suggestion(Schema):
+    reply_id: int
+    key: str
+    title: str
+    text: str = Field(description="the reply body with variables filled from the message")
+    score: float
+    why: dict[str, Any]
+
+
+class SuggestOut(Schema):
+    intent: Intent
+    entities: dict[str, Any]
+    escalate: bool
+    suggestions: list[Suggestion]
+    took_ms: float
+
+
+@router.post("/suggest", response=SuggestOut,
+             summary="Rank the replies that answer a buyer's message")
+def suggest_endpoint(request: HttpRequest, body: SuggestIn) -> dict[str, Any]:
+    return suggest(me(request), body.message, body.limit)
+
+
+class ExampleOut(Schema):
+    id: int
+    message: str
+    reply_id: int
+    reply_key: str
+    reply_title: str
+    source: str
+    created_by: str | None
+    created_at: Any
+
+
+class ExamplePage(Schema):
+    count: int
+    items: list[ExampleOut]
+
+
+class ExampleFilter(Schema):
+    limit: int = 50
+    offset: int = 0
+    q: str = Field("", max_length=100, description="text in the message")
+    reply_id: int | None = None
+
+
+def examples_of(member: Member) -> Any:
+    return (LearnedExample.objects.filter(organization_id=member.organization_id)
+            .select_related("reply", "created_by__user").order_by("-id"))
+
+
+@router.get("/suggestions/examples", response=ExamplePage,
+            summary="Learned examples, newest first (supervisors)")
+def list_examples(request: HttpRequest, f: Query[ExampleFilter]) -> dict[str, Any]:
+    m = me(request)
+    require_manager(m)
+    qs = examples_of(m)
+    if f.q.strip():
+        qs = qs.filter(message__icontains=f.q.strip())
+    if f.reply_id is not None:
+        qs = qs.filter(reply_id=f.reply_id)
+    return paged(qs, f.limit, f.offset, LearnedExample.to_api_dict)
+
+
+def access_example_by_id(member: Member, example_id: int) -> LearnedExample:
+    example = examples_of(member).filter(pk=example_id).first()
+    if example is None:
+        raise NotFound(_("Learned example not found."))
+    return example
+
+
+@router.delete("/suggestions/examples/{example_id}", response={204: None},
+               summary="Forget a learned example (supervisors)")
+def delete_example(request: HttpRequest, example_id: int) -> Status[Any]:
+    m = me(request)
+    example = access_example_by_id(m, example_id)
+    actions.do_delete_example(m, example)
+    return Status(204, None)

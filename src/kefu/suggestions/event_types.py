@@ -1,0 +1,17 @@
+"""Typed events of suggestions: every process's in-memory model applies them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class ExampleEvent(BaseModel):
+    """A learned example appeared or was deleted; ``reload`` after a bulk import."""
+
+    type: Literal["suggestion_examples"] = "suggestion_examples"
+    op: Literal["add", "remove", "reload"]
+    id: int = 0
+    reply_id: int = 0
+    normalized: str = ""

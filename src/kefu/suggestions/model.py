@@ -1,0 +1,431 @@
+"""The in-memory suggestion model of one organization, and how it ranks replies.
+
+Every live reply has a *slot* (stable while the reply exists). Four signals score a slot:
+
+- **text**: BM25 of the message against the reply's title, example questions (相似问法) and
+  body, over characters and character pairs;
+- **learned**: past buyer messages whose chosen reply votes for itself — naive Bayes over
+  their tokens, plus the nearest past messages (BM25 between messages) voting;
+- **popularity**: how often the team used the reply and how many examples chose it;
+- **semantic** (optional): cosine of sentence embeddings, message to reply and message to
+  past messages, when a backend is configured (see semantic.py).
+
+Each signal becomes a distribution over the visible replies; the learned one weighs more as
+the organization accumulates examples (``n / (n + learned_half)``). Weights were tuned on
+the DEV splits in bench/suggest_eval.py (docs/benchmarks/suggestions.md).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kefu.suggestions.index import ClassCounts, SparseIndex
+from kefu.suggestions.understanding import Understood, features, text_features, understand
+
+# A reply for calming an angry buyer: its category, tags or title say so.
+SOOTHING_RE = re.compile(r"安抚|投诉|道歉|致歉|抱歉|情绪|息怒|消气")
+
+
+@dataclass
+class Weights:
+    beta_text: float = 1.5  # sharpness of the text distribution (on z-scores)
+    nb_alpha: float = 1.0
+    nb_prior: float = 2.0
+    knn_k: int = 50
+    w_nb: float = 1.0
+    w_knn: float = 0.5
+    learned_half: float = 40.0  # examples at which learned and text evidence weigh the same
+    text_floor: float = 0.1  # text keeps at least this share however much was learned
+    w_popularity: float = 0.05
+    w_semantic: float = 1.0
+    beta_semantic: float = 20.0
+    max_df_examples: float = 0.3  # tokens in more past messages than this are skipped
+    # A past message nearly the same as this one (character-pair overlap at least
+    # near_threshold) is direct evidence, however few examples there are.
+    near_threshold: float = 0.5
+    w_near: float = 0.8
+
+
+@dataclass(frozen=True)
+class LibraryInfo:
+    id: int
+    scope: str
+    department_id: int | None
+    owner_id: int | None
+
+
+@dataclass
+class Ranked:
+    slot: int
+    score: float
+    why: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Ranking:
+    results: list[Ranked]
+    category: str | None
+    confidence: float
+
+
+def _masked_softmax(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    out = np.zeros(x.shape, np.float64)
+    if not mask.any():
+        return out
+    v = x[mask].astype(np.float64)
+    v = np.exp(v - v.max())
+    out[mask] = v / v.sum()
+    return out
+
+
+def _zscores(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    v = x[mask]
+    std = float(v.std()) if v.size else 0.0
+    if std < 1e-9:
+        return np.zeros(x.shape, np.float64)
+    return (x - float(v.mean())) / std
+
+
+def _pairs(core: str) -> frozenset[str]:
+    return frozenset(core[i:i + 2] for i in range(len(core) - 1)) or frozenset([core] if core
+                                                                               else [])
+
+
+def reply_text(title: str, body: str, questions: list[str]) -> str:
+    return "\n".join([title, *questions, body])
+
+
+class OrgModel:
+    def __init__(self, org_id: int, encoder: Any = None, weights: Weights | None = None) -> None:
+        self.org_id = org_id
+        self.lock = threading.RLock()
+        self.encoder = encoder
+        self.weights = weights or Weights()
+        self.last_used = time.monotonic()
+        self.libraries: list[LibraryInfo] = []
+        self.lib_index: dict[int, int] = {}
+        # per slot
+        self.reply_id: list[int] = []
+        self.key: list[str] = []
+        self.title: list[str] = []
+        self.body: list[str] = []
+        self.category: list[str] = []
+        self.slot_of: dict[int, int] = {}
+        self.lib = np.zeros(0, np.int32)
+        self.alive = np.zeros(0, bool)
+        self.soothing = np.zeros(0, bool)
+        self.usage = np.zeros(0, np.float64)
+        self.lex_doc: list[int] = []
+        self.version = 0
+        self._masks: dict[frozenset[int], tuple[int, np.ndarray]] = {}
+        # text
+        self.lex = SparseIndex()
+        self.lex_slot: list[int] = []
+        # learned examples
+        self.examples = SparseIndex()
+        self.example_slot: list[int] = []
+        self.example_id: list[int] = []
+        self.example_text: list[str] = []
+        self.example_pairs: list[frozenset[str]] = []
+        self.example_doc: dict[int, int] = {}
+        self.nb = ClassCounts()
+        # semantic (optional)
+        self.reply_vec: np.ndarray | None = None
+        self.example_vec: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.reply_id)
+
+    @property
+    def n_examples(self) -> int:
+        return self.examples.n_alive
+
+    # --- replies -----------------------------------------------------------------------
+
+    def set_libraries(self, libs: list[LibraryInfo]) -> None:
+        for lib in libs:
+            if lib.id not in self.lib_index:
+                self.lib_index[lib.id] = len(self.libraries)
+                self.libraries.append(lib)
+                self.version += 1
+
+    def _grow(self, need: int) -> None:
+        if need <= self.lib.size:
+            return
+        cap = max(need, int(self.lib.size * 1.5) + 64)
+        for name in ("lib", "alive", "soothing", "usage"):
+            old = getattr(self, name)
+            new = np.zeros(cap, old.dtype)
+            new[: old.size] = old
+            setattr(self, name, new)
+        if self.reply_vec is not None:
+            vec = np.zeros((cap, self.reply_vec.shape[1]), np.float32)
+            vec[: self.reply_vec.shape[0]] = self.reply_vec
+            self.reply_vec = vec
+
+    def upsert_reply(self, row: dict[str, Any], vector: np.ndarray | None = None) -> None:
+        """Add or refresh a reply from a row (registry.load_rows or a reply event)."""
+        with self.lock:
+            rid = int(row["id"])
+            if not row.get("is_active", True) or row.get("deleted_at"):
+                self.remove_reply(rid)
+                return
+            lib = row.get("library")
+            if isinstance(lib, dict) and lib["id"] not in self.lib_index:
+                self.set_libraries([LibraryInfo(lib["id"], lib["scope"], lib["department_id"],
+                                                lib["owner_id"])])
+            slot = self.slot_of.get(rid)
+            if slot is None:
+                slot = self.n
+                self._grow(slot + 1)
+                self.reply_id.append(rid)
+                for name in ("key", "title", "body", "category"):
+                    getattr(self, name).append("")
+                self.lex_doc.append(-1)
+                self.slot_of[rid] = slot
+                self.usage[slot] = float(row.get("usage_count") or 0)
+            else:
+                self.lex.remove(self.lex_doc[slot])
+            path = row.get("category_path") or row.get("category") or []
+            tags = row.get("tags") or []
+            questions = list(row.get("questions") or [])
+            self.key[slot] = row.get("key") or ""
+            self.title[slot] = row["title"]
+            self.body[slot] = row["body"]
+            self.category[slot] = path[0] if path else ""
+            self.lib[slot] = self.lib_index.get(int(row["library_id"]), -1)
+            self.alive[slot] = True
+            self.soothing[slot] = bool(SOOTHING_RE.search(" ".join([*path, *tags, row["title"]])))
+            text = reply_text(row["title"], row["body"], questions)
+            self.lex_doc[slot] = self.lex.add(text_features(text))
+            self.lex_slot.append(slot)
+            if self.encoder is not None:
+                if vector is None:
+                    vector = self.encoder.encode([self.semantic_text(slot, questions)])[0]
+                self._set_reply_vector(slot, vector)
+            self.version += 1
+
+    def semantic_text(self, slot: int, questions: list[str]) -> str:
+        return " ".join([self.title[slot], *questions[:5], self.body[slot][:200]])
+
+    def _set_reply_vector(self, slot: int, vector: np.ndarray) -> None:
+        if self.reply_vec is None:
+            self.reply_vec = np.zeros((self.lib.size, vector.shape[0]), np.float32)
+        self.reply_vec[slot] = vector
+
+    def remove_reply(self, reply_id: int) -> None:
+        with self.lock:
+            slot = self.slot_of.get(reply_id)
+            if slot is not None and self.alive[slot]:
+                self.alive[slot] = False
+                self.lex.remove(self.lex_doc[slot])
+                self.version += 1
+
+    def record_use(self, reply_id: int) -> None:
+        slot = self.slot_of.get(reply_id)
+        if slot is not None:
+            self.usage[slot] += 1
+
+    # --- learned examples --------------------------------------------------------------
+
+    def add_example(self, example_id: int, reply_id: int, normalized: str,
+                    vector: np.ndarray | None = None) -> None:
+        """Learn one pair; adding the same example twice (bus and local) is harmless."""
+        with self.lock:
+            if example_id in self.example_doc:
+                return
+            slot = self.slot_of.get(reply_id)
+            if slot is None:
+                return  # a reply this model does not hold (inactive): nothing to vote for
+            toks = features(understand(normalized))
+            doc = self.examples.add(toks)
+            self.example_doc[example_id] = doc
+            self.example_slot.append(slot)
+            self.example_id.append(example_id)
+            self.example_text.append(normalized)
+            self.example_pairs.append(_pairs(understand(normalized).core))
+            self.nb.add(slot, toks)
+            if self.encoder is not None:
+                if vector is None:
+                    vector = self.encoder.encode([normalized])[0]
+                self._set_example_vector(doc, vector)
+
+    def _set_example_vector(self, doc: int, vector: np.ndarray) -> None:
+        if self.example_vec is None or self.example_vec.shape[0] <= doc:
+            old = self.example_vec
+            cap = max(doc + 1, int((old.shape[0] if old is not None else 0) * 1.5) + 64)
+            new = np.zeros((cap, vector.shape[0]), np.float32)
+            if old is not None:
+                new[: old.shape[0]] = old
+            self.example_vec = new
+        self.example_vec[doc] = vector
+
+    def remove_example(self, example_id: int) -> None:
+        with self.lock:
+            doc = self.example_doc.pop(example_id, None)
+            if doc is None:
+                return
+            self.examples.remove(doc)
+            self.nb.add(self.example_slot[doc],
+                        features(understand(self.example_text[doc])), weight=-1.0)
+
+    # --- ranking -----------------------------------------------------------------------
+
+    def visible(self, library_ids: frozenset[int]) -> np.ndarray:
+        cached = self._masks.get(library_ids)
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        vis = np.zeros(len(self.libraries) + 1, bool)  # the last slot: unknown library (-1)
+        for lib in self.libraries:
+            vis[self.lib_index[lib.id]] = lib.id in library_ids
+        mask = self.alive[: self.n] & vis[self.lib[: self.n]]
+        if len(self._masks) > 64:
+            self._masks.clear()
+        self._masks[library_ids] = (self.version, mask)
+        return mask
+
+    def _text_scores(self, u: Understood) -> np.ndarray:
+        scores = self.lex.scores(text_features(u.core))
+        out = np.zeros(self.n, np.float64)
+        slots = np.asarray(self.lex_slot, np.int64)
+        live = np.nonzero(self.lex.alive[: self.lex.n])[0]
+        out[slots[live]] = scores[live]
+        return out
+
+    def _votes(self, sims: np.ndarray, k: int, mask: np.ndarray,
+               power: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest past messages vote for their replies: (votes, neighbours best first)."""
+        votes = np.zeros(self.n, np.float64)
+        if sims.size == 0:
+            return votes, np.zeros(0, np.int64)
+        k = min(k, sims.size)
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[sims[top] > 0]
+        slots = np.asarray(self.example_slot, np.int64)[top]
+        keep = mask[slots]
+        top, slots = top[keep], slots[keep]
+        np.add.at(votes, slots, sims[top].astype(np.float64) ** power)
+        return votes, top[np.argsort(-sims[top], kind="stable")]
+
+    def _near(self, u: Understood, neighbours: np.ndarray) -> tuple[np.ndarray, float, int]:
+        """Past messages nearly the same as this one: a distribution over their replies,
+        how near the nearest is (0-1), and which example that is."""
+        near = np.zeros(self.n, np.float64)
+        mine = _pairs(u.core)
+        best, best_doc = 0.0, -1
+        for doc in neighbours[:10]:
+            theirs = self.example_pairs[int(doc)]
+            if not mine or not theirs:
+                continue
+            dice = 2 * len(mine & theirs) / (len(mine) + len(theirs))
+            if dice >= self.weights.near_threshold:
+                near[self.example_slot[int(doc)]] += dice ** 2
+                if dice > best:
+                    best, best_doc = dice, int(doc)
+        total = near.sum()
+        return (near / total if total > 0 else near), best, best_doc
+
+    def rank(self, u: Understood, library_ids: frozenset[int], limit: int,
+             query_vector: np.ndarray | None = None) -> Ranking:
+        w = self.weights
+        with self.lock:
+            self.last_used = time.monotonic()
+            mask = self.visible(library_ids)
+            if not mask.any():
+                return Ranking([], None, 0.0)
+            n = self.n
+            self.nb.grow(n)
+            text_raw = self._text_scores(u)
+            text = _masked_softmax(w.beta_text * _zscores(text_raw, mask), mask)
+            semantic = None
+            if query_vector is not None and self.reply_vec is not None:
+                semantic = self.reply_vec[:n] @ query_vector
+                sem_p = _masked_softmax(w.beta_semantic * semantic, mask)
+                text = (text + w.w_semantic * sem_p) / (1 + w.w_semantic)
+            learned = np.zeros(n, np.float64)
+            best_example, nearness = -1, 0.0
+            near = learned
+            lam = 0.0
+            if self.nb.n_examples > 0:
+                toks = features(u)
+                ll = (self.nb.log_likelihood(toks, n, w.nb_alpha)
+                      + w.nb_prior * self.nb.log_prior(n))
+                nb_p = _masked_softmax(ll, mask)
+                sims = self.examples.scores(toks, w.max_df_examples)[: self.examples.n]
+                votes, neighbours = self._votes(sims, w.knn_k, mask)
+                near, nearness, best_example = self._near(u, neighbours)
+                if best_example < 0 and neighbours.size:
+                    best_example = int(neighbours[0])
+                if query_vector is not None and self.example_vec is not None:
+                    esims = self.example_vec[: self.examples.n] @ query_vector
+                    esims[~self.examples.alive[: self.examples.n]] = 0
+                    svotes, _sn = self._votes(esims, w.knn_k, mask, power=3.0)
+                    if svotes.sum() > 0:
+                        votes = votes / max(votes.sum(), 1e-12) + svotes / svotes.sum()
+                total = votes.sum()
+                knn_p = votes / total if total > 0 else votes
+                learned = (w.w_nb * nb_p + w.w_knn * knn_p) / (w.w_nb + (w.w_knn if total > 0
+                                                                           else 0.0))
+                lam = min(1 - w.text_floor, self.nb.n_examples / (self.nb.n_examples
+                                                                  + w.learned_half))
+            score = (1 - lam) * text + lam * learned
+            if nearness > 0:
+                share = w.w_near * nearness
+                score = (1 - share) * score + share * near
+            popularity = np.log1p(self.usage[:n] + self.nb.count[:n])
+            top_pop = float(popularity[mask].max()) if mask.any() else 0.0
+            if top_pop > 0:
+                score = score * (1 + w.w_popularity * popularity / top_pop)
+            score[~mask] = -1.0
+            ranked = np.argsort(-score, kind="stable")[: max(limit, 1) + 1]
+            order = [int(s) for s in ranked if mask[s]]
+            if u.escalate:
+                soothing = np.nonzero(mask & self.soothing[:n])[0]
+                if soothing.size:
+                    first = int(soothing[np.argmax(score[soothing])])
+                    order = [first] + [s for s in order if s != first]
+            order = order[:limit]
+            results = []
+            for s in order:
+                why: dict[str, Any] = {
+                    "match": ("learned" if learned[s] * lam + near[s] > text[s] * (1 - lam)
+                              else "text"),
+                    "text": round(float(text[s]), 4), "learned": round(float(learned[s]), 4),
+                    "learned_weight": round(lam, 3), "used": int(self.usage[s]),
+                    "examples": int(self.nb.count[s]) if s < self.nb.count.size else 0,
+                }
+                if semantic is not None:
+                    why["semantic"] = round(float(semantic[s]), 4)
+                if best_example >= 0 and self.example_slot[best_example] == s:
+                    why["similar_message"] = self.example_text[best_example][:100]
+                if u.escalate and self.soothing[s] and s == order[0]:
+                    why["match"] = "soothing"
+                    why["escalation"] = u.reasons
+                results.append(Ranked(s, round(float(score[s]), 6), why))
+            category, confidence = self._intent(score, mask, u)
+            return Ranking(results, category, confidence)
+
+    def _intent(self, score: np.ndarray, mask: np.ndarray, u: Understood) -> tuple[str | None,
+                                                                                   float]:
+        slots = np.nonzero(mask)[0]
+        mass: dict[str, float] = {}
+        for s in slots[np.argsort(-score[slots])[:50]]:
+            name = self.category[s]
+            if name and not (u.escalate and self.soothing[s]):
+                mass[name] = mass.get(name, 0.0) + float(score[s])
+        if u.escalate:
+            calming = [self.category[s] for s in slots if self.soothing[s] and self.category[s]]
+            if calming:
+                return calming[0], 1.0
+        if not mass:
+            return None, 0.0
+        best = max(mass, key=lambda k: mass[k])
+        total = sum(mass.values())
+        return best, round(mass[best] / total, 4) if total > 0 else 0.0

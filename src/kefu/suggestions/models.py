@@ -1,0 +1,62 @@
+"""What suggestions learn from: buyer messages paired with the reply an agent chose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kefu.core.models import Member, Organization
+from kefu.replies.models import Reply, ReplyUse
+
+
+class ExampleSource(models.TextChoices):
+    USE = "use", _("Used by an agent")
+    IMPORT = "import", _("Imported history")
+
+
+class LearnedExample(models.Model):
+    """One buyer message (masked) and the reply chosen for it. The message is stored as the
+    agent saw it with phones and addresses masked; ``normalized`` is the cleaned text the
+    model reads, and ``embedding`` the semantic backend's vector when one is configured."""
+
+    MESSAGE_MAX = 2000
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("organization"))
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="learned_examples",
+                              verbose_name=_("reply"))
+    message = models.TextField(_("buyer message (masked)"), max_length=MESSAGE_MAX)
+    normalized = models.TextField(_("normalized text"), max_length=MESSAGE_MAX)
+    source = models.CharField(_("source"), max_length=16, choices=ExampleSource.choices)
+    use = models.OneToOneField(ReplyUse, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="learned_example", verbose_name=_("reply use"))
+    created_by = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    embedding = models.BinaryField(_("embedding"), null=True, blank=True, editable=False)
+    embedding_model = models.CharField(_("embedding model"), max_length=200, blank=True,
+                                       editable=False)
+
+    class Meta:
+        verbose_name = _("learned example")
+        verbose_name_plural = _("learned examples")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["organization", "id"], name="example_org_id"),
+            models.Index(fields=["organization", "reply"], name="example_org_reply"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message[:30]} → {self.reply_id}"
+
+    def to_api_dict(self) -> dict[str, Any]:
+        # Callers select_related("reply", "created_by__user").
+        return {
+            "id": self.id, "message": self.message, "reply_id": self.reply_id,
+            "reply_key": self.reply.key, "reply_title": self.reply.title,
+            "source": self.source,
+            "created_by": self.created_by.name if self.created_by else None,
+            "created_at": self.created_at,
+        }

@@ -1,0 +1,170 @@
+"""One suggestion model per organization per process: built lazily from the database, kept
+current by the event bus (reply edits, uses, learned examples; across processes through
+Redis), evicted when idle. The same pattern as replies.search.registry."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from kefu.core.events import get_bus
+from kefu.core.events.hub import Envelope, Hub
+from kefu.core.models import Member
+from kefu.replies.models import Scope
+from kefu.replies.search.registry import library_infos, load_rows, row_from_event
+from kefu.suggestions.model import LibraryInfo, OrgModel, Weights
+from kefu.suggestions.semantic import from_bytes, get_encoder, to_bytes
+
+log = logging.getLogger("kefu.suggestions")
+
+IDLE_SECONDS = 30 * 60
+MAX_MODELS = 100
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.models: OrderedDict[int, OrgModel] = OrderedDict()
+        self.building: dict[int, threading.Lock] = {}
+        self.hub: Hub | None = None
+        self.weights = Weights()
+
+    def _ensure_listening(self) -> None:
+        bus = get_bus()
+        if self.hub is not bus.hub:
+            with self.lock:
+                self.models.clear()  # a new bus (tests): models may have missed events
+            self.hub = bus.hub
+            bus.hub.listen(self.on_event)
+            bus.start()
+
+    def get(self, org_id: int) -> OrgModel:
+        self._ensure_listening()
+        with self.lock:
+            model = self.models.get(org_id)
+            if model is not None:
+                self.models.move_to_end(org_id)
+                return model
+            lock = self.building.setdefault(org_id, threading.Lock())
+        with lock:
+            with self.lock:
+                model = self.models.get(org_id)
+            if model is None:
+                model = build_model(org_id, self.weights)
+                with self.lock:
+                    self.models[org_id] = model
+                    self._evict()
+        return model
+
+    def _evict(self) -> None:
+        now = time.monotonic()
+        for org_id in list(self.models):
+            if now - self.models[org_id].last_used > IDLE_SECONDS \
+                    or len(self.models) > MAX_MODELS:
+                del self.models[org_id]
+
+    def drop(self, org_id: int) -> None:
+        with self.lock:
+            self.models.pop(org_id, None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.models.clear()
+
+    def on_event(self, env: Envelope) -> None:
+        with self.lock:
+            model = self.models.get(env.org_id)
+        if model is None:
+            return  # not built here: it reads the database when first needed
+        ev = env.event
+        kind, op = ev.get("type"), ev.get("op")
+        if kind == "replies":
+            if op == "reload":
+                self.drop(env.org_id)
+            elif op == "remove":
+                model.remove_reply(int(ev["id"]))
+            elif ev.get("reply"):
+                model.upsert_reply(row_from_event(ev["reply"], {}))
+        elif kind == "reply_uses":
+            model.record_use(int(ev["id"]))
+        elif kind == "suggestion_examples":
+            if op == "reload":
+                self.drop(env.org_id)
+            elif op == "remove":
+                model.remove_example(int(ev["id"]))
+            elif op == "add":
+                model.add_example(int(ev["id"]), int(ev["reply_id"]), ev.get("normalized", ""))
+
+
+REGISTRY = Registry()
+
+
+def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
+    from kefu.suggestions.models import LearnedExample
+
+    started = time.perf_counter()
+    encoder = get_encoder()
+    model = OrgModel(org_id, encoder, weights)
+    model.set_libraries([LibraryInfo(li.id, li.scope, li.department_id, li.owner_id)
+                         for li in library_infos(org_id)])
+    rows = load_rows(org_id)
+    vectors: list[Any] = [None] * len(rows)
+    if encoder is not None and rows:
+        # One batch for the whole library: far faster than one text at a time.
+        texts = [" ".join([r["title"], *(r.get("questions") or [])[:5], r["body"][:200]])
+                 for r in rows]
+        vectors = list(encoder.encode(texts))
+    for row, vec in zip(rows, vectors, strict=True):
+        model.upsert_reply(row, vec)
+    examples = (LearnedExample.objects.filter(organization_id=org_id).order_by("id")
+                .values_list("id", "reply_id", "normalized", "embedding", "embedding_model"))
+    missing: list[tuple[int, int, str]] = []
+    for eid, reply_id, normalized, emb, emb_model in examples.iterator(chunk_size=5000):
+        vec = None
+        if encoder is not None:
+            vec = from_bytes(emb) if emb_model == encoder.name else None
+            if vec is None:
+                missing.append((eid, reply_id, normalized))
+                continue
+        model.add_example(eid, reply_id, normalized, vec)
+    if missing and encoder is not None:
+        _encode_missing(model, encoder, missing)
+    log.info("suggestion model for org %s: %d replies, %d examples in %.2fs", org_id,
+             model.n, model.n_examples, time.perf_counter() - started)
+    return model
+
+
+def _encode_missing(model: OrgModel, encoder: Any, missing: list[tuple[int, int, str]]) -> None:
+    """Examples stored before the backend was configured: encode them once and keep it."""
+    from kefu.suggestions.models import LearnedExample
+
+    for start in range(0, len(missing), 256):
+        chunk = missing[start:start + 256]
+        vecs = encoder.encode([m[2] for m in chunk])
+        updates = []
+        for (eid, reply_id, normalized), vec in zip(chunk, vecs, strict=True):
+            model.add_example(eid, reply_id, normalized, vec)
+            updates.append(LearnedExample(id=eid, embedding=to_bytes(vec),
+                                          embedding_model=encoder.name))
+        LearnedExample.objects.bulk_update(updates, ["embedding", "embedding_model"])
+
+
+def visible_library_ids(member: Member, model: OrgModel) -> frozenset[int]:
+    """The libraries ``member`` may read, as replies.access decides (without a query)."""
+    depts = set(member.department_ids())
+    return frozenset(
+        lib.id for lib in model.libraries
+        if lib.scope == Scope.COMPANY
+        or (lib.scope == Scope.PERSONAL and lib.owner_id == member.id)
+        or (lib.scope == Scope.DEPARTMENT and (member.is_manager or lib.department_id in depts)))
+
+
+def query_vector(model: OrgModel, text: str) -> np.ndarray | None:
+    if model.encoder is None or not text:
+        return None
+    return np.asarray(model.encoder.encode([text])[0], np.float32)
