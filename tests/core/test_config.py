@@ -10,7 +10,7 @@ import pytest
 
 from kefu import config
 from kefu.config import ConfigError, load
-from tests.live import ROOT, base_env, run_cli
+from tests.live import ROOT, LiveSite, base_env, run_cli
 
 GOOD_SECRET = "k" * 40
 
@@ -181,12 +181,10 @@ def test_kefu_check_without_a_secret_exits_naming_the_key(tmp_path: Path):
     assert proc.stdout == ""
 
 
-def test_kefu_check_reports_a_healthy_configuration(tmp_path: Path):
-    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'kefu.sqlite3'}")
-    run_cli(env, "migrate")
-    proc = run_cli(env, "check")
+def test_kefu_check_reports_a_healthy_configuration(shared_live_site: LiveSite):
+    proc = run_cli(shared_live_site.env, "check")
     assert "configuration: ok" in proc.stdout
-    assert "database: ok (sqlite3, migrated)" in proc.stdout
+    assert re.search(r"^database: ok \((sqlite3|postgresql), migrated\)$", proc.stdout, re.M)
     assert "redis: not configured" in proc.stdout
 
 
@@ -197,13 +195,12 @@ def test_kefu_check_on_an_unmigrated_database_fails(tmp_path: Path):
     assert proc.stderr == "kefu: error: the database needs migrating: run `kefu migrate` first.\n"
 
 
-def test_kefu_check_with_an_unreachable_redis_fails(tmp_path: Path):
-    env = base_env(tmp_path, f"sqlite:///{tmp_path / 'kefu.sqlite3'}",
-                   KEFU_REDIS_URL="redis://127.0.0.1:1/0")
-    run_cli(env, "migrate")
-    proc = run_cli(env, "check", check=False)
+def test_kefu_check_with_an_unreachable_redis_fails(shared_live_site: LiveSite):
+    proc = run_cli({**shared_live_site.env, "KEFU_REDIS_URL": "redis://127.0.0.1:1/0"},
+                   "check", check=False)
     assert proc.returncode == 1
     assert proc.stderr.startswith("kefu: error: Redis at KEFU_REDIS_URL is not reachable")
+    assert proc.stderr.count("\n") == 1
 
 
 # --- docs ----------------------------------------------------------------------------------
