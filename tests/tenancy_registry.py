@@ -62,11 +62,14 @@ def register_list(path: str, **query: Any) -> None:
 
 
 def load_all() -> None:
-    """Import ``tenancy`` from every test package, so all apps' entries are registered."""
+    """Import ``tenancy`` (and ``tenancy_*``, for an app that splits its entries) from every
+    test package, so all apps' entries are registered."""
     root = Path(__file__).resolve().parent
     for info in pkgutil.iter_modules([str(root)]):
-        if info.ispkg and (root / info.name / "tenancy.py").exists():
-            import_module(f"tests.{info.name}.tenancy")
+        if not info.ispkg:
+            continue
+        for module in sorted((root / info.name).glob("tenancy*.py")):
+            import_module(f"tests.{info.name}.{module.stem}")
 
 
 def missing_params(entry: Entry, params: dict[str, Any]) -> dict[str, Any]:

@@ -121,6 +121,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def register_routers() -> None:
     from kefu.core.api import router as core_router
     from kefu.replies.api import router as replies_router
+    from kefu.replies.api_images import router as replies_images_router
     from kefu.replies.api_io import router as replies_io_router
     from kefu.replies.api_search import router as replies_search_router
     from kefu.suggestions.api import router as suggestions_router
@@ -130,6 +131,7 @@ def register_routers() -> None:
     # taken by /replies/{reply_id}.
     api.add_router("/", replies_io_router)
     api.add_router("/", replies_search_router)
+    api.add_router("/", replies_images_router)
     api.add_router("/", replies_router)
     api.add_router("/", suggestions_router)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -22,6 +23,7 @@ from kefu.core.events import Audience, send_event_on_commit
 from kefu.core.models import Member
 from kefu.replies.access import library_audience, require_manage, visible_libraries_q
 from kefu.replies.event_types import CategoryEvent, ReplyEvent, ReplyUseEvent, VariableEvent
+from kefu.replies.images import HEAD_BYTES, clean_image_name, sniff_image_type, storage_name
 from kefu.replies.models import (
     Category,
     Library,
@@ -505,3 +507,90 @@ def do_delete_variable(actor: Member | None, variable: Variable) -> None:
 
 def org_variable_values(org_id: int) -> dict[str, str]:
     return dict(Variable.objects.filter(organization_id=org_id).values_list("name", "value"))
+
+
+# --- images ----------------------------------------------------------------------------
+# Images are not part of a reply's content: no revision and no new version (an edit that
+# started before an upload is not stale), but an audit row, and an "update" event carrying
+# the reply with its images so every screen shows them.
+
+def image_too_large_message() -> str:
+    return _("The image is larger than %(mb)d MB; make it smaller and try again.") % {
+        "mb": ReplyImage.MAX_BYTES // (1024 * 1024)}
+
+
+def _check_image_room(reply_id: int) -> None:
+    if ReplyImage.objects.filter(reply_id=reply_id).count() >= ReplyImage.MAX_PER_REPLY:
+        raise KefuError(_("A reply can have at most %(n)d images; remove one first.")
+                        % {"n": ReplyImage.MAX_PER_REPLY}, field="file")
+
+
+def do_add_image(actor: Member | None, reply: Reply, uploaded: File) -> ReplyImage:
+    """Store ``uploaded`` as the reply's last image, if it is a PNG, JPEG, GIF or WebP
+    (by its bytes) of at most MAX_BYTES and the reply has room."""
+    if actor is not None:
+        require_manage(actor, reply.library)
+    if reply.deleted_at is not None:
+        raise NotFound(_("Reply not found."))
+    size = uploaded.size or 0
+    if size > ReplyImage.MAX_BYTES:
+        raise KefuError(image_too_large_message(), field="file")
+    uploaded.seek(0)
+    content_type = sniff_image_type(uploaded.read(HEAD_BYTES))
+    if content_type is None:
+        raise KefuError(_("%(name)s is not an image kefu accepts: use PNG, JPEG, GIF or WebP.")
+                        % {"name": clean_image_name(uploaded.name or "", "image/png")},
+                        field="file")
+    _check_image_room(reply.id)  # before writing a file a full reply would not take
+    uploaded.seek(0)
+    image = ReplyImage(reply=reply, name=clean_image_name(uploaded.name or "", content_type),
+                       content_type=content_type, size=size)
+    image.file.save(storage_name(content_type), uploaded, save=False)
+    try:
+        with transaction.atomic():
+            # Lock the reply: two uploads at once must not both take the last place.
+            Reply.objects.select_for_update().filter(pk=reply.pk).exists()
+            _check_image_room(reply.id)
+            top = ReplyImage.objects.filter(reply_id=reply.id).aggregate(m=Max("position"))
+            image.position = (top["m"] if top["m"] is not None else -1) + 1
+            image.save()
+            audit(reply.organization_id, actor, "reply.image_add", reply, image=image.id,
+                  name=image.name, content_type=content_type, size=size)
+            emit_reply(_fresh(reply.id), "update")
+    except BaseException:
+        image.file.storage.delete(image.file.name)  # the row is not there: neither is the file
+        raise
+    return image
+
+
+def do_remove_image(actor: Member | None, image: ReplyImage) -> None:
+    """Delete an image; its file goes once the deletion is committed."""
+    reply = image.reply
+    if actor is not None:
+        require_manage(actor, reply.library)
+    storage, path = image.file.storage, image.file.name
+    with transaction.atomic():
+        ReplyImage.objects.filter(pk=image.pk).delete()
+        audit(reply.organization_id, actor, "reply.image_remove", reply, image=image.id,
+              name=image.name)
+        emit_reply(_fresh(reply.id), "update")
+        if path:
+            transaction.on_commit(lambda: storage.delete(path))
+
+
+def do_reorder_images(actor: Member | None, reply: Reply,
+                      ordered_ids: list[int]) -> list[ReplyImage]:
+    if actor is not None:
+        require_manage(actor, reply.library)
+    with transaction.atomic():
+        Reply.objects.select_for_update().filter(pk=reply.pk).exists()
+        rows = {img.id: img for img in ReplyImage.objects.filter(reply_id=reply.id)}
+        if set(ordered_ids) != set(rows) or len(ordered_ids) != len(rows):
+            raise KefuError(_("The list must contain every image of the reply exactly once; "
+                              "reload and try again."))
+        for pos, image_id in enumerate(ordered_ids):
+            rows[image_id].position = pos
+        ReplyImage.objects.bulk_update(list(rows.values()), ["position"])
+        audit(reply.organization_id, actor, "reply.image_reorder", reply, order=ordered_ids)
+        emit_reply(_fresh(reply.id), "update")
+    return [rows[i] for i in ordered_ids]

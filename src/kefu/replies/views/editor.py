@@ -1,6 +1,10 @@
 """The reply editor: one form for new and existing replies, a live preview (the page's
 script asks POST /api/v1/render), a palette of variables, and conflicts shown side by side.
 
+Images are added and removed on their own (they are not part of a revision): the edit
+page has an upload form and remove links that work without JavaScript; library.js sends
+them through the API instead, so text typed but not saved yet stays in the form.
+
 An edit carries the version it started from. When someone else saved in between, the
 action refuses (Conflict); the page then shows their reply next to the user's and keeps
 the user's text in the form, now based on the current version, so saving again is a
@@ -24,7 +28,8 @@ from kefu.core.views.common import FORM_ERROR_STATUS, member_page
 from kefu.replies import actions
 from kefu.replies.access import access_reply_by_id, require_manage
 from kefu.replies.forms import ReplyForm
-from kefu.replies.models import Category, Library, Reply, Variable
+from kefu.replies.images import ACCEPT
+from kefu.replies.models import Category, Library, Reply, ReplyImage, Variable
 from kefu.replies.validation import clean_reply_fields
 from kefu.replies.variables import CONVERSATION_VARIABLES, SERVER_VARIABLES
 from kefu.replies.views.common import (
@@ -87,9 +92,15 @@ def _initial(reply: Reply) -> dict[str, Any]:
             "is_active": reply.is_active, "version": reply.version}
 
 
+IMAGE_LIMITS = {"accept": ACCEPT, "max_mb": ReplyImage.MAX_BYTES // (1024 * 1024),
+                "max_bytes": ReplyImage.MAX_BYTES, "max_count": ReplyImage.MAX_PER_REPLY}
+
+
 def _page(request: HttpRequest, member: Member, form: ReplyForm, reply: Reply | None,
           status: int = 200, **extra: Any) -> HttpResponse:
-    context = {"form": form, "reply": reply, "palette": _palette(member), **extra}
+    context = {"form": form, "reply": reply, "palette": _palette(member),
+               "images": [i.to_api_dict() for i in reply.images.all()] if reply else [],
+               "image_limits": IMAGE_LIMITS, **extra}
     return render(request, "replies/editor.html", context, status=status)
 
 
@@ -177,3 +188,54 @@ def reply_edit(request: HttpRequest, member: Member, reply_id: int) -> HttpRespo
     reply = access_reply_by_id(member, reply_id)
     require_manage(member, reply.library)
     return _handle(request, member, reply)
+
+
+# --- images (without JavaScript; library.js uses the API) ------------------------------
+
+def _edit_url(reply: Reply) -> str:
+    return reverse("replies:reply_edit", args=[reply.id]) + "#images"
+
+
+def _managed_reply(member: Member, reply_id: int) -> Reply:
+    reply = access_reply_by_id(member, reply_id)
+    require_manage(member, reply.library)
+    return reply
+
+
+@member_page()
+def reply_image_add(request: HttpRequest, member: Member, reply_id: int) -> HttpResponse:
+    reply = _managed_reply(member, reply_id)
+    if request.method != "POST":
+        return redirect(_edit_url(reply))
+    upload = request.FILES.get("file")
+    if upload is None:
+        error = _("Choose an image to upload.")
+    else:
+        try:
+            image = actions.do_add_image(member, reply, upload)
+        except Forbidden:
+            raise
+        except KefuError as exc:
+            error = str(exc.message)
+        else:
+            messages.success(request, _("Image “%(name)s” was added.") % {"name": image.name})
+            return redirect(_edit_url(reply))
+    # The editor again, with the reason next to the upload form.
+    reply = _managed_reply(member, reply_id)
+    form = ReplyForm(initial=_initial(reply), places=place_choices(library_tree(member)),
+                     editing=True)
+    return _page(request, member, form, reply, status=FORM_ERROR_STATUS, image_error=error)
+
+
+@member_page()
+def reply_image_remove(request: HttpRequest, member: Member, reply_id: int,
+                       image_id: int) -> HttpResponse:
+    reply = _managed_reply(member, reply_id)
+    image = next((i for i in reply.images.all() if i.id == image_id), None)
+    if image is None:
+        raise Http404
+    if request.method == "POST":
+        actions.do_remove_image(member, image)
+        messages.success(request, _("Image “%(name)s” was removed.") % {"name": image.name})
+        return redirect(_edit_url(reply))
+    return render(request, "replies/image_remove.html", {"reply": reply, "image": image})

@@ -1,5 +1,5 @@
-// Reply library pages: reorder (drag and drop, or arrow buttons), the editor's live preview
-// and variable palette. Every page works without this file: the arrow buttons are forms that
+// Reply library pages: reorder (drag and drop, or arrow buttons), the editor's live preview,
+// variable palette and images. Every page works without this file: the arrow buttons are forms that
 // post to the server, and the editor saves without a preview.
 // Reply text is only ever put into the page with textContent, never as HTML.
 "use strict";
@@ -174,6 +174,106 @@
     const box = layout.querySelector("[data-tree-box]");
     if (box && window.matchMedia("(max-width: 800px)").matches) box.open = false;
   }
+
+  // --- editor: images -------------------------------------------------------------------
+  // Uploads and removals go through the API, so text typed in the reply form and not saved
+  // yet stays where it is. Without this script the same forms post and the page reloads.
+
+  function setUpImages(section) {
+    const data = section.dataset;
+    const form = section.querySelector("form[data-image-upload]");
+    const input = form.querySelector("input[type=file]");
+    const button = form.querySelector("button[type=submit]");
+    const list = section.querySelector("[data-thumbs]");
+    const error = section.querySelector("[data-image-error]");
+    const status = section.querySelector("[data-image-live]");
+    const maxCount = Number(data.maxCount);
+
+    const showError = (text) => { error.textContent = text || ""; error.hidden = !text; };
+    const refresh = () => {
+      const n = list.querySelectorAll("[data-image-id]").length;
+      section.querySelector("[data-image-count]").textContent = `${n} / ${maxCount}`;
+      section.querySelector("[data-images-empty]").hidden = n > 0;
+      section.querySelector("[data-images-full]").hidden = n < maxCount;
+      form.hidden = n >= maxCount;
+    };
+
+    function thumb(image) {
+      const item = document.createElement("li");
+      item.dataset.imageId = image.id;
+      const link = document.createElement("a");
+      link.href = image.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      const img = document.createElement("img");
+      img.src = image.url;
+      img.alt = image.name;
+      link.appendChild(img);
+      const name = document.createElement("span");
+      name.className = "thumb-name";
+      name.textContent = image.name;
+      name.title = image.name;
+      const remove = document.createElement("a");
+      remove.className = "danger-link";
+      remove.href = data.removeUrl.replace(/\/0\/remove$/, `/${image.id}/remove`);
+      remove.dataset.removeImage = "";
+      remove.textContent = data.removeLabel;
+      remove.setAttribute("aria-label", `${data.removeLabel} ${image.name}`);
+      item.append(link, name, remove);
+      return item;
+    }
+
+    form.addEventListener("submit", async (event) => {
+      const file = input.files && input.files[0];
+      if (!file) return; // the browser says the field is required
+      event.preventDefault();
+      if (file.size > Number(data.maxBytes)) { showError(data.tooLarge); return; }
+      const body = new FormData();
+      body.append("file", file);
+      button.disabled = true;
+      section.setAttribute("aria-busy", "true");
+      let response = null;
+      let result = {};
+      try {
+        response = await fetch(data.uploadUrl, {
+          method: "POST", credentials: "same-origin", body,
+          headers: { "X-CSRFToken": csrfToken(), "Accept": "application/json" },
+        });
+        result = await response.json();
+      } catch (_err) { /* offline, or not JSON */ }
+      button.disabled = false;
+      section.setAttribute("aria-busy", "false");
+      if (response && response.status === 201) {
+        list.appendChild(thumb(result));
+        form.reset();
+        showError("");
+        refresh();
+        status.textContent = result.name;
+      } else {
+        showError(result.detail || data.failed);
+      }
+    });
+
+    list.addEventListener("click", async (event) => {
+      const link = event.target.closest("a[data-remove-image]");
+      if (!link) return;
+      event.preventDefault();
+      if (!window.confirm(data.confirmRemove)) return;
+      const item = link.closest("[data-image-id]");
+      const result = await api("DELETE", `${data.uploadUrl}/${item.dataset.imageId}`);
+      if (result.ok || result.status === 404) { // 404: someone else removed it already
+        item.remove();
+        showError("");
+        refresh();
+        input.focus();
+      } else {
+        showError(result.data.detail || data.failed);
+      }
+    });
+  }
+
+  const gallery = document.querySelector("[data-images]");
+  if (gallery) setUpImages(gallery);
 
   // --- editor: palette and live preview -------------------------------------------------
 
