@@ -319,3 +319,18 @@ def test_owner_can_deactivate_another_owner(owner: Member, make_member: Any,
     resp = api(owner).patch(f"members/{other.id}", {"is_active": False})
     assert resp.status_code == 200
     assert resp.json()["is_active"] is False
+
+
+@pytest.mark.django_db
+def test_agent_is_refused_in_chinese_by_default(agent: Member, api: Any):
+    # CHINESE TEXT CHECKED: kefu's zh_Hans catalogue translates this message.
+    with translation.override("zh-hans"):
+        expected = translation.gettext("Only an owner or admin can do this.")
+    assert re.search(r"[\u4e00-\u9fff]", expected), "the zh_Hans translation is missing"
+
+    resp = api(agent).post("departments", {"name": "新部门"})
+
+    assert resp.status_code == 403
+    assert resp.json() == {"detail": expected}
+    english = api(agent).post("departments?lang=en", {"name": "新部门"})
+    assert english.json() == {"detail": "Only an owner or admin can do this."}
