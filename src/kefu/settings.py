@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "kefu.core",
     "kefu.replies",
     "kefu.suggestions",
+    "kefu.panel",
 ]
 
 MIDDLEWARE = [

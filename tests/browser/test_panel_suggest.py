@@ -1,0 +1,81 @@
+"""Paste mode: a buyer's message in, suggestions with intent, entities and an escalation
+warning out; copying one records the use with the message (how suggestions learn)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import OpenPanel, Shop, clipboard, eventually, titles
+
+pytestmark = pytest.mark.browser
+
+MESSAGE = "亲，我的订单号123456789012345678怎么还没发货啊，都三天了！再不发我就投诉了"
+
+
+@pytest.fixture
+def suggestions_available(shop: Shop) -> None:
+    resp = shop.api("kefu1").post("/api/v1/suggest", json={"message": "发货", "limit": 1})
+    if resp.status_code in (404, 405):
+        pytest.skip("POST /api/v1/suggest does not exist on this server (kefu.suggestions "
+                    "not installed): paste mode cannot be tested")
+
+
+@pytest.mark.usefixtures("suggestions_available")
+def test_pasting_a_message_shows_suggestions_intent_entities_and_a_warning(
+        open_panel: OpenPanel, shop: Shop):
+    page = open_panel()
+
+    # When the agent switches to paste mode and pastes the buyer's message
+    page.keyboard.press("Alt+M")
+    assert page.evaluate("document.activeElement.id") == "panel-message"
+    page.evaluate("t => navigator.clipboard.writeText(t)", MESSAGE)
+    page.keyboard.press("Control+V")
+
+    # Then suggestions arrive (the list has the focus, ready for ↑↓ Enter 1-9)
+    page.wait_for_selector("[data-list] li.item")
+    assert page.inner_text("[data-list-title]") == "推荐话术"
+    assert any("发货" in t for t in titles(page)[:3]), titles(page)
+    assert page.evaluate("document.activeElement.id") == "panel-list"
+    # with the intent, what the message contains, and the escalation warning
+    assert page.inner_text("[data-intent]").startswith("意图：")
+    assert "订单号 123456789012345678" in page.inner_text("[data-entities]")
+    assert page.is_visible("[data-escalate]")
+    assert "转交主管" in page.inner_text("[data-escalate]")
+    # and the order number is filled into this conversation
+    assert page.input_value("#conv-2") == "123456789012345678"
+
+    # When the agent copies the first suggestion (filling in what the message did not say)
+    first_id = int(page.get_attribute("[data-list] li.item >> nth=0", "data-id") or 0)
+    page.keyboard.press("1")
+    page.wait_for_selector("[data-prompt]:not([hidden]), [data-toast]:has-text('已复制')")
+    if page.is_visible("[data-prompt]"):
+        for field in page.locator("[data-prompt-fields] input").all():
+            field.fill("明天")
+        page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.querySelector('[data-toast]').textContent.startsWith('已复制')")
+
+    # Then the clipboard holds it with no placeholder left, and the use was recorded with
+    # the message: a learned example for that reply
+    assert "{" not in clipboard(page)
+    def learned() -> bool:
+        examples = shop.api("zhuguan").get("/api/v1/suggestions/examples",
+                                           params={"reply_id": first_id}).json()
+        return any("还没发货" in e["message"] and e["source"] == "use"
+                   for e in examples["items"])
+
+    assert eventually(learned)
+
+
+@pytest.mark.usefixtures("suggestions_available")
+def test_escape_from_the_suggestions_returns_to_the_message(open_panel: OpenPanel):
+    page = open_panel()
+    page.keyboard.press("Alt+M")
+    page.fill("[data-message]", "尺码怎么选，我165cm 100斤")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[data-list] li.item")
+
+    page.keyboard.press("Escape")
+
+    assert page.evaluate("document.activeElement.id") == "panel-message"
+    assert page.is_hidden("[data-escalate]")
