@@ -16,7 +16,8 @@ from typing import Any
 Handler = Callable[[argparse.Namespace], int | None]
 
 # Modules that add subcommands; each has register(subparsers) -> None.
-COMMAND_MODULES = ["kefu.core.cli", "kefu.replies.cli", "kefu.replies.search.cli"]
+COMMAND_MODULES = ["kefu.core.cli", "kefu.replies.cli", "kefu.replies.search.cli",
+                   "kefu.suggestions.cli"]
 
 
 class CommandError(Exception):

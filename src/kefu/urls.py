@@ -28,6 +28,7 @@ urlpatterns = [
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_list, name="audit"),
     path("library/", include("kefu.replies.urls")),
+    path("suggestions/", include("kefu.suggestions.urls")),
     path("panel/", include("kefu.panel.urls")),
     path("healthz", views.healthz, name="healthz"),
     # Before the ninja routes: SSE is a plain async view (streaming, no DB connection held).

@@ -6,8 +6,8 @@ from itertools import count
 from typing import Any
 
 from kefu.core.models import Member, Organization
-from kefu.replies.actions import do_create_reply
 from kefu.replies.access import get_library
+from kefu.replies.actions import do_create_reply
 from kefu.replies.models import Scope
 from kefu.suggestions.actions import do_learn_example
 from tests.tenancy_registry import register

@@ -4,8 +4,10 @@ time (learning is immediate: no retraining step).
 - :class:`SparseIndex`: BM25 over token lists (reply texts; past buyer messages).
 - :class:`ClassCounts`: per-class token counts for a naive Bayes classifier over replies.
 
-Postings are Python lists while they grow and NumPy arrays when read; a term's array is
-rebuilt only after that term changed, so a query costs a few vector additions per token.
+Each term's postings live in NumPy arrays (``compact()`` after a bulk build), plus a small
+Python *delta* for what was added since; reading a term merges the two once and caches it.
+Tens of thousands of examples are then a few hundred thousand array cells rather than
+millions of Python objects, which keeps the garbage collector's pauses out of the latency.
 """
 
 from __future__ import annotations
@@ -16,19 +18,23 @@ from collections.abc import Iterable
 
 import numpy as np
 
+EMPTY_I = np.zeros(0, np.int64)
+EMPTY_F = np.zeros(0, np.float32)
+
 
 class SparseIndex:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.terms: dict[str, int] = {}
-        self.docs: list[list[int]] = []
-        self.tfs: list[list[float]] = []
-        self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.base: list[tuple[np.ndarray, np.ndarray]] = []
+        self.delta: dict[int, tuple[list[int], list[float]]] = {}
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.length = np.zeros(0, np.float32)
         self.alive = np.zeros(0, bool)
         self.n = 0
         self.n_alive = 0
         self.total_length = 0.0
+        self.pending = 0  # postings in deltas
 
     def _grow(self) -> None:
         if self.n < self.length.size:
@@ -53,13 +59,26 @@ class SparseIndex:
         for term, tf in counts.items():
             tid = self.terms.get(term)
             if tid is None:
-                tid = self.terms[term] = len(self.docs)
-                self.docs.append([])
-                self.tfs.append([])
-            self.docs[tid].append(doc)
-            self.tfs[tid].append(float(tf))
-            self._arrays.pop(tid, None)
+                tid = self.terms[term] = len(self.base)
+                self.base.append((EMPTY_I, EMPTY_F))
+            docs, tfs = self.delta.setdefault(tid, ([], []))
+            docs.append(doc)
+            tfs.append(float(tf))
+            self._cache.pop(tid, None)
+        self.pending += len(counts)
+        if self.pending > 200_000:
+            self.compact()
         return doc
+
+    def compact(self) -> None:
+        """Move every delta into the arrays (after a bulk build, or when deltas grow)."""
+        for tid, (docs, tfs) in self.delta.items():
+            d, t = self.base[tid]
+            self.base[tid] = (np.concatenate((d, np.asarray(docs, np.int64))),
+                              np.concatenate((t, np.asarray(tfs, np.float32))))
+        self.delta.clear()
+        self._cache.clear()
+        self.pending = 0
 
     def remove(self, doc: int) -> None:
         if 0 <= doc < self.n and self.alive[doc]:
@@ -68,11 +87,16 @@ class SparseIndex:
             self.total_length -= float(self.length[doc])
 
     def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
-        found = self._arrays.get(tid)
-        if found is None:
-            found = (np.asarray(self.docs[tid], np.int64), np.asarray(self.tfs[tid], np.float32))
-            self._arrays[tid] = found
-        return found
+        found = self._cache.get(tid)
+        if found is not None:
+            return found
+        d, t = self.base[tid]
+        extra = self.delta.get(tid)
+        if extra is not None:
+            d = np.concatenate((d, np.asarray(extra[0], np.int64)))
+            t = np.concatenate((t, np.asarray(extra[1], np.float32)))
+            self._cache[tid] = (d, t)
+        return d, t
 
     def scores(self, tokens: Iterable[str], max_df: float = 1.0) -> np.ndarray:
         """BM25 of every document (dead ones score 0) for the distinct query tokens. Terms in
@@ -89,7 +113,7 @@ class SparseIndex:
                 continue
             docs, tf = self._postings(tid)
             df = min(len(docs), n)
-            if df > max_df * n:
+            if df > max_df * n and n > 50:  # in a small index every term is frequent
                 continue
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             out[docs] += idf * tf * (self.k1 + 1) / (tf + norm[docs])
@@ -103,11 +127,13 @@ class ClassCounts:
 
     def __init__(self) -> None:
         self.terms: dict[str, int] = {}
-        self.post: list[dict[int, float]] = []
-        self._arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.base: list[tuple[np.ndarray, np.ndarray]] = []  # (classes, counts) per term
+        self.delta: dict[int, dict[int, float]] = {}
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.total = np.zeros(0, np.float64)  # tokens counted per class
         self.count = np.zeros(0, np.float64)  # examples per class
         self.n_examples = 0.0
+        self.pending = 0
 
     def grow(self, classes: int) -> None:
         if classes <= self.total.size:
@@ -125,26 +151,44 @@ class ClassCounts:
         for term in distinct:
             tid = self.terms.get(term)
             if tid is None:
-                tid = self.terms[term] = len(self.post)
-                self.post.append({})
-            row = self.post[tid]
-            value = row.get(cls, 0.0) + weight
-            if value > 0:
-                row[cls] = value
-            else:
-                row.pop(cls, None)
-            self._arrays.pop(tid, None)
+                tid = self.terms[term] = len(self.base)
+                self.base.append((EMPTY_I, np.zeros(0, np.float64)))
+            row = self.delta.setdefault(tid, {})
+            row[cls] = row.get(cls, 0.0) + weight
+            self._cache.pop(tid, None)
+        self.pending += len(distinct)
         self.total[cls] = max(0.0, self.total[cls] + weight * len(distinct))
         self.count[cls] = max(0.0, self.count[cls] + weight)
         self.n_examples = max(0.0, self.n_examples + weight)
+        if self.pending > 200_000:
+            self.compact()
+
+    def _merged(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        cls, counts = self.base[tid]
+        extra = self.delta.get(tid)
+        if extra:
+            cls = np.concatenate((cls, np.fromiter(extra.keys(), np.int64, len(extra))))
+            counts = np.concatenate((counts, np.fromiter(extra.values(), np.float64,
+                                                         len(extra))))
+            cls, where = np.unique(cls, return_inverse=True)
+            counts = np.bincount(where, weights=counts, minlength=cls.size)
+            keep = counts > 0
+            cls, counts = cls[keep], counts[keep]
+        return cls, counts
+
+    def compact(self) -> None:
+        for tid in self.delta:
+            self.base[tid] = self._merged(tid)
+        self.delta.clear()
+        self._cache.clear()
+        self.pending = 0
 
     def _row(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
-        found = self._arrays.get(tid)
+        found = self._cache.get(tid)
         if found is None:
-            row = self.post[tid]
-            found = (np.fromiter(row.keys(), np.int64, len(row)),
-                     np.fromiter(row.values(), np.float64, len(row)))
-            self._arrays[tid] = found
+            found = self._merged(tid)
+            if tid in self.delta:
+                self._cache[tid] = found
         return found
 
     def log_likelihood(self, tokens: Iterable[str], classes: int, alpha: float) -> np.ndarray:

@@ -41,7 +41,7 @@ class Weights:
     w_nb: float = 1.0
     w_knn: float = 0.5
     learned_half: float = 40.0  # examples at which learned and text evidence weigh the same
-    text_floor: float = 0.1  # text keeps at least this share however much was learned
+    text_floor: float = 0.02  # text keeps at least this share however much was learned
     w_popularity: float = 0.05
     w_semantic: float = 1.0
     beta_semantic: float = 20.0
@@ -124,6 +124,7 @@ class OrgModel:
         self.lex_doc: list[int] = []
         self.version = 0
         self._masks: dict[frozenset[int], tuple[int, np.ndarray]] = {}
+        self._arrays: dict[str, np.ndarray] = {}
         # text
         self.lex = SparseIndex()
         self.lex_slot: list[int] = []
@@ -132,7 +133,6 @@ class OrgModel:
         self.example_slot: list[int] = []
         self.example_id: list[int] = []
         self.example_text: list[str] = []
-        self.example_pairs: list[frozenset[str]] = []
         self.example_doc: dict[int, int] = {}
         self.nb = ClassCounts()
         # semantic (optional)
@@ -250,7 +250,6 @@ class OrgModel:
             self.example_slot.append(slot)
             self.example_id.append(example_id)
             self.example_text.append(normalized)
-            self.example_pairs.append(_pairs(understand(normalized).core))
             self.nb.add(slot, toks)
             if self.encoder is not None:
                 if vector is None:
@@ -276,6 +275,13 @@ class OrgModel:
             self.nb.add(self.example_slot[doc],
                         features(understand(self.example_text[doc])), weight=-1.0)
 
+    def compact(self) -> None:
+        """Pack what was added into arrays (after a build: see index.py)."""
+        with self.lock:
+            self.lex.compact()
+            self.examples.compact()
+            self.nb.compact()
+
     # --- ranking -----------------------------------------------------------------------
 
     def visible(self, library_ids: frozenset[int]) -> np.ndarray:
@@ -294,10 +300,18 @@ class OrgModel:
     def _text_scores(self, u: Understood) -> np.ndarray:
         scores = self.lex.scores(text_features(u.core))
         out = np.zeros(self.n, np.float64)
-        slots = np.asarray(self.lex_slot, np.int64)
+        slots = self._array("lex_slot")
         live = np.nonzero(self.lex.alive[: self.lex.n])[0]
         out[slots[live]] = scores[live]
         return out
+
+    def _array(self, name: str) -> np.ndarray:
+        """A list attribute as an array, converted again only after it grew."""
+        values: list[int] = getattr(self, name)
+        cached = self._arrays.get(name)
+        if cached is None or cached.size != len(values):
+            cached = self._arrays[name] = np.asarray(values, np.int64)
+        return cached
 
     def _votes(self, sims: np.ndarray, k: int, mask: np.ndarray,
                power: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
@@ -308,7 +322,7 @@ class OrgModel:
         k = min(k, sims.size)
         top = np.argpartition(-sims, k - 1)[:k]
         top = top[sims[top] > 0]
-        slots = np.asarray(self.example_slot, np.int64)[top]
+        slots = self._array("example_slot")[top]
         keep = mask[slots]
         top, slots = top[keep], slots[keep]
         np.add.at(votes, slots, sims[top].astype(np.float64) ** power)
@@ -321,7 +335,7 @@ class OrgModel:
         mine = _pairs(u.core)
         best, best_doc = 0.0, -1
         for doc in neighbours[:10]:
-            theirs = self.example_pairs[int(doc)]
+            theirs = _pairs(understand(self.example_text[int(doc)]).core)
             if not mine or not theirs:
                 continue
             dice = 2 * len(mine & theirs) / (len(mine) + len(theirs))

@@ -134,7 +134,8 @@ def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
         model.add_example(eid, reply_id, normalized, vec)
     if missing and encoder is not None:
         _encode_missing(model, encoder, missing)
-    log.info("suggestion model for org %s: %d replies, %d examples in %.2fs", org_id,
+    model.compact()
+    log.debug("suggestion model for org %s: %d replies, %d examples in %.2fs", org_id,
              model.n, model.n_examples, time.perf_counter() - started)
     return model
 

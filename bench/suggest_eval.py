@@ -1,0 +1,353 @@
+"""Smart suggestions measured on real customer-service data, through the product's own API,
+next to simple baselines computed in the same run. Prints Markdown tables; asserts nothing.
+
+    .venv/bin/python bench/suggest_eval.py [--data ../shared/data] [--only faq,reply,latency]
+                                           [--semantic use-multilingual] [--weights k=v,...]
+
+- faq-dev (Alipay questions, ATEC 2018): kb.jsonl becomes an organization's replies (key =
+  id, the text as title, body and example question); every query is asked of
+  POST /api/v1/suggest; gold_ids are matched to the suggestions' keys.
+- reply-dev (JD chats, JDDC 2019): sessions are split into two halves (fixed seed); a fresh
+  organization learns one half through the history importer ({"message", "reply_key"}) and
+  is asked the other half's queries; then the other way round. Queries whose gold scripts
+  are all outside the 20 most frequent (gold frequency in the split) are reported apart.
+- latency: one organization with 5,000 replies and 50,000 learned examples (generated from
+  the two data sets), 1,000 suggestions through the API; server-side took_ms and the
+  round trip through Django's test client, p50 and p99.
+
+The data sets are read from --data at run time and never copied anywhere. Every run starts
+from an empty throwaway SQLite database (kefu.settings_test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings_test")
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+SEED = 20240611
+
+Ranker = Callable[[str], list[str]]
+
+
+# --- data ------------------------------------------------------------------------------
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+# --- metrics ---------------------------------------------------------------------------
+
+def rank_of(keys: list[str], gold: set[str]) -> int | None:
+    for i, key in enumerate(keys[:10], 1):
+        if key in gold:
+            return i
+    return None
+
+
+def metrics(ranks: list[int | None]) -> tuple[float, float, float, int]:
+    n = max(len(ranks), 1)
+    return (sum(r == 1 for r in ranks) / n, sum(1 for r in ranks if r and r <= 5) / n,
+            sum(1 / r for r in ranks if r) / n, len(ranks))
+
+
+def table(title: str, rows: list[tuple[str, tuple[float, float, float, int]]]) -> str:
+    out = [f"**{title}**", "", "| method | acc@1 | acc@5 | MRR@10 | queries |",
+           "| --- | ---: | ---: | ---: | ---: |"]
+    for name, (a1, a5, mrr, n) in rows:
+        out.append(f"| {name} | {a1:.3f} | {a5:.3f} | {mrr:.3f} | {n} |")
+    return "\n".join(out)
+
+
+# --- baselines (computed here, independent of kefu's code) ------------------------------
+
+_NON_WORD = re.compile(r"[\s\W_]+")
+
+
+def char_grams(text: str) -> list[str]:
+    t = _NON_WORD.sub("", text.lower())
+    return list(t) + [t[i:i + 2] for i in range(len(t) - 1)]
+
+
+class BM25:
+    def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b, self.n = k1, b, len(docs)
+        self.length = np.array([len(d) for d in docs], float)
+        self.avg = max(float(self.length.mean()) if docs else 1.0, 1e-9)
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, doc in enumerate(docs):
+            for term, tf in Counter(doc).items():
+                postings[term].append((i, tf))
+        self.post = {t: (np.array([d for d, _ in p]), np.array([f for _, f in p], float))
+                     for t, p in postings.items()}
+
+    def scores(self, query: list[str]) -> np.ndarray:
+        out = np.zeros(self.n)
+        for term in set(query):
+            if term not in self.post:
+                continue
+            docs, tf = self.post[term]
+            idf = math.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))
+            norm = self.k1 * (1 - self.b + self.b * self.length[docs] / self.avg)
+            out[docs] += idf * tf * (self.k1 + 1) / (tf + norm)
+        return out
+
+
+def bm25_ranker(kb: list[dict[str, Any]]) -> Ranker:
+    ids = [k["id"] for k in kb]
+    index = BM25([char_grams(k["text"]) for k in kb])
+
+    def rank(query: str) -> list[str]:
+        s = index.scores(char_grams(query))
+        return [ids[i] for i in np.argsort(-s, kind="stable")[:10]]
+    return rank
+
+
+def knn_ranker(train: list[dict[str, Any]], k: int = 20) -> Ranker:
+    """Nearest past messages (BM25, character uni+bigrams) vote with their scores."""
+    index = BM25([char_grams(q["query"]) for q in train])
+
+    def rank(query: str) -> list[str]:
+        s = index.scores(char_grams(query))
+        votes: Counter[str] = Counter()
+        for i in np.argsort(-s, kind="stable")[:k]:
+            if s[i] > 0:
+                for gid in train[i]["gold_ids"]:
+                    votes[gid] += float(s[i])
+        return [g for g, _ in votes.most_common(10)]
+    return rank
+
+
+def frequency_ranker(train: list[dict[str, Any]]) -> Ranker:
+    order = [g for g, _ in Counter(g for q in train for g in q["gold_ids"]).most_common(10)]
+    return lambda query: order
+
+
+# --- the product --------------------------------------------------------------------------
+
+class Shop:
+    """A fresh organization in the throwaway database, asked through the JSON API."""
+
+    def __init__(self, slug: str) -> None:
+        from django.test import Client
+
+        from kefu.core import actions
+        from kefu.core.models import Role
+
+        self.org = actions.do_create_organization(slug, f"bench {slug}")
+        self.owner = actions.do_add_member(self.org, f"owner-{slug}", Role.OWNER, None,
+                                           password="bench-pass-9x")
+        _token, raw = actions.do_create_token(self.owner, "bench", None)
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    def load_kb(self, rows: list[dict[str, Any]]) -> None:
+        from kefu.replies.io.apply import apply_plan
+        from kefu.replies.io.plan import plan_import
+
+        lines = [json.dumps({"key": r["key"], "title": r["title"][:100], "body": r["body"],
+                             "questions": r.get("questions", []),
+                             "category": r.get("category", [])}, ensure_ascii=False)
+                 for r in rows]
+        plan = plan_import(self.org, "\n".join(lines).encode(), "kb.jsonl", "company", None)
+        if not plan.ok:
+            raise SystemExit(f"import problems: {plan.problems[:3]}")
+        apply_plan(plan, None)
+
+    def learn(self, pairs: Iterable[tuple[str, str]]) -> int:
+        from kefu.suggestions.actions import do_import_history
+        from kefu.suggestions.history import parse_history
+
+        data = "\n".join(json.dumps({"message": m, "reply_key": k}, ensure_ascii=False)
+                         for m, k in pairs).encode()
+        parsed = parse_history(self.org, data)
+        if parsed.problems:
+            raise SystemExit(f"history problems: {parsed.problems[:3]}")
+        return do_import_history(None, self.org, parsed.rows).learned
+
+    def ask(self, message: str, limit: int = 10) -> dict[str, Any]:
+        resp = self.client.post("/api/v1/suggest", {"message": message, "limit": limit},
+                                content_type="application/json")
+        if resp.status_code != 200:
+            raise SystemExit(f"suggest answered {resp.status_code}: {resp.content[:200]!r}")
+        return dict(resp.json())
+
+    def ranker(self) -> Ranker:
+        return lambda q: [s["key"] for s in self.ask(q)["suggestions"]]
+
+
+def kb_rows(kb: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"key": k["id"], "title": k["text"], "body": k["text"], "questions": [k["text"]]}
+            for k in kb]
+
+
+def evaluate(rankers: dict[str, Ranker], queries: list[dict[str, Any]]
+             ) -> dict[str, list[int | None]]:
+    return {name: [rank_of(rank(q["query"]), set(q["gold_ids"])) for q in queries]
+            for name, rank in rankers.items()}
+
+
+_seq = iter(range(1, 1000))
+
+
+def slug(name: str) -> str:
+    return f"{name}-{next(_seq)}"
+
+
+# --- the three parts ----------------------------------------------------------------------
+
+def run_faq(data: Path) -> str:
+    kb = read_jsonl(data / "faq-dev" / "kb.jsonl")
+    queries = read_jsonl(data / "faq-dev" / "queries.jsonl")
+    shop = Shop(slug("faq"))
+    shop.load_kb(kb_rows(kb))
+    started = time.perf_counter()
+    ranks = evaluate({"kefu (API)": shop.ranker(), "BM25 chars uni+bi": bm25_ranker(kb)},
+                     queries)
+    took = time.perf_counter() - started
+    rows = [(name, metrics(r)) for name, r in ranks.items()]
+    return table(f"faq-dev: {len(kb)} KB entries, {len(queries)} queries, no learning "
+                 f"({took:.0f} s)", rows)
+
+
+def split_sessions(queries: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]:
+    sessions = sorted({q["session"] for q in queries})
+    random.Random(SEED).shuffle(sessions)
+    half = set(sessions[: len(sessions) // 2])
+    return ([q for q in queries if q["session"] in half],
+            [q for q in queries if q["session"] not in half])
+
+
+def run_reply(data: Path) -> str:
+    kb = read_jsonl(data / "reply-dev" / "kb.jsonl")
+    queries = read_jsonl(data / "reply-dev" / "queries.jsonl")
+    a, b = split_sessions(queries)
+    top20 = {g for g, _ in Counter(g for q in queries for g in q["gold_ids"]).most_common(20)}
+    names = ["kefu (API, learned)", "kefu (API, no learning)", "nearest-past-message voting",
+             "frequency", "BM25 chars uni+bi"]
+    ranks: dict[str, list[int | None]] = {n: [] for n in names}
+    rare: dict[str, list[int | None]] = {n: [] for n in names}
+    empty = Shop(slug("reply-empty"))
+    empty.load_kb(kb_rows(kb))
+    for train, test in ((a, b), (b, a)):
+        shop = Shop(slug("reply"))
+        shop.load_kb(kb_rows(kb))
+        shop.learn((q["query"], g) for q in train for g in q["gold_ids"])
+        got = evaluate({names[0]: shop.ranker(), names[1]: empty.ranker(),
+                        names[2]: knn_ranker(train), names[3]: frequency_ranker(train),
+                        names[4]: bm25_ranker(kb)}, test)
+        for name, r in got.items():
+            ranks[name] += r
+            rare[name] += [x for x, q in zip(r, test, strict=True)
+                           if not set(q["gold_ids"]) & top20]
+    rows = [(n, metrics(ranks[n])) for n in names]
+    rare_rows = [(n, metrics(rare[n])) for n in names]
+    return "\n\n".join([
+        table(f"reply-dev: {len(kb)} scripts, {len(queries)} queries, two folds by session "
+              f"(learn {len(a)}/{len(b)} queries, ask the other half)", rows),
+        table("reply-dev, queries whose gold is outside the 20 most frequent scripts",
+              rare_rows)])
+
+
+def run_latency(data: Path, n_replies: int = 5000, n_examples: int = 50000,
+                n_queries: int = 1000) -> str:
+    rng = random.Random(SEED)
+    faq_kb = read_jsonl(data / "faq-dev" / "kb.jsonl")
+    faq_q = read_jsonl(data / "faq-dev" / "queries.jsonl")
+    rep_kb = read_jsonl(data / "reply-dev" / "kb.jsonl")
+    rep_q = read_jsonl(data / "reply-dev" / "queries.jsonl")
+    texts = [k["text"] for k in faq_kb + rep_kb]
+    cats = ["售前咨询", "发货物流", "售后退换", "退款", "活动优惠", "投诉安抚", "评价返现"]
+    rows = []
+    for i in range(n_replies):
+        body = texts[i % len(texts)] if i < len(texts) else \
+            "，".join(rng.sample(texts, 2))
+        rows.append({"key": f"R{i:05d}", "title": body[:30], "body": body,
+                     "questions": rng.sample(texts, 2), "category": [rng.choice(cats)]})
+    messages = [q["query"] for q in faq_q + rep_q]
+    pairs = []
+    for i in range(n_examples):
+        msg = messages[i % len(messages)]
+        if i >= len(messages):  # distinct, realistic-looking variations
+            msg = f"{msg} {rng.choice(messages)[:12]}"
+        pairs.append((msg, f"R{rng.randrange(n_replies):05d}"))
+    shop = Shop(slug("latency"))
+    t0 = time.perf_counter()
+    shop.load_kb(rows)
+    t1 = time.perf_counter()
+    shop.learn(pairs)
+    t2 = time.perf_counter()
+    shop.ask("预热")  # builds the in-memory model
+    t3 = time.perf_counter()
+    server, wall = [], []
+    asked = [rng.choice(messages) for _ in range(n_queries)]
+    for q in asked[:50]:
+        shop.ask(q, 5)
+    for q in asked:
+        s = time.perf_counter()
+        answer = shop.ask(q, 5)
+        wall.append((time.perf_counter() - s) * 1000)
+        server.append(answer["took_ms"])
+
+    def pct(values: list[float], p: float) -> float:
+        return float(np.percentile(np.array(values), p))
+    return "\n".join([
+        f"**latency: {n_replies} replies, {n_examples} learned examples, {n_queries} "
+        "suggestions (limit 5), one thread**", "",
+        "| measure | p50 ms | p99 ms | max ms |", "| --- | ---: | ---: | ---: |",
+        f"| server took_ms | {pct(server, 50):.2f} | {pct(server, 99):.2f} | "
+        f"{max(server):.2f} |",
+        f"| API round trip (test client) | {pct(wall, 50):.2f} | {pct(wall, 99):.2f} | "
+        f"{max(wall):.2f} |", "",
+        f"set-up: import {n_replies} replies {t1 - t0:.1f} s, learn {n_examples} examples "
+        f"{t2 - t1:.1f} s, first suggestion (builds the model) {t3 - t2:.1f} s"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--only", default="faq,reply,latency")
+    parser.add_argument("--semantic", default="", help="semantic_model for this run")
+    parser.add_argument("--weights", default="", help="override model weights: k=v,k=v "
+                        "(for tuning on DEV)")
+    args = parser.parse_args()
+    if args.semantic:
+        os.environ["KEFU_SEMANTIC_MODEL"] = args.semantic
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from django.conf import settings
+
+    if args.semantic:
+        settings.KEFU_SEMANTIC_MODEL = args.semantic  # settings_test clears KEFU_* variables
+    call_command("migrate", verbosity=0)
+    from kefu.suggestions.registry import REGISTRY
+
+    for pair in filter(None, args.weights.split(",")):
+        key, _, value = pair.partition("=")
+        current = getattr(REGISTRY.weights, key)
+        setattr(REGISTRY.weights, key, type(current)(float(value)))
+    print(f"semantic backend: {args.semantic or 'off'}; weights: {REGISTRY.weights}\n")
+    parts = {"faq": run_faq, "reply": run_reply, "latency": run_latency}
+    for name in args.only.split(","):
+        print(parts[name](args.data), "\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()

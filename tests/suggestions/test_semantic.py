@@ -1,0 +1,117 @@
+"""The semantic backend interface, with a tiny local test double: vectors come from a
+hand-made table of meanings, so a paraphrase with no words in common can still match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from kefu.core.models import Member
+from kefu.replies.models import Reply
+from kefu.suggestions.actions import do_learn_example
+from kefu.suggestions.semantic import (
+    Encoder,
+    from_bytes,
+    get_encoder,
+    load_encoder,
+    normalize_rows,
+    set_encoder,
+)
+from tests.suggestions.conftest import keys
+
+# meaning -> words that carry it
+MEANINGS = {
+    "ship": ("发货", "寄出", "发出", "出库"),
+    "refund": ("退款", "钱", "退回"),
+    "size": ("尺码", "码", "大小"),
+    "thanks": ("谢谢", "感谢", "再见"),
+}
+
+
+class MeaningEncoder:
+    """Encoder double: one dimension per meaning, counted from its words."""
+
+    name = "test-meanings"
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        rows = [[sum(text.count(w) for w in words) + 0.01 for words in MEANINGS.values()]
+                for text in texts]
+        return normalize_rows(rows)
+
+
+@pytest.fixture
+def encoder() -> MeaningEncoder:
+    double = MeaningEncoder()
+    set_encoder(double)
+    return double
+
+
+def test_the_double_satisfies_the_interface() -> None:
+    double: Encoder = MeaningEncoder()
+    vectors = double.encode(["什么时候寄出", "退钱"])
+    assert vectors.shape == (2, len(MEANINGS))
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def test_without_configuration_there_is_no_backend_and_nothing_is_loaded(
+        settings: Any) -> None:
+    settings.KEFU_SEMANTIC_MODEL = ""
+    set_encoder(None)
+    assert get_encoder() is None
+    assert load_encoder("") is None
+
+
+def test_a_model_name_that_is_neither_known_nor_a_directory_is_refused() -> None:
+    with pytest.raises(ValueError, match="neither"):
+        load_encoder("/no/such/model-dir")
+
+
+def test_a_broken_backend_is_logged_and_suggestions_go_on_without_it(settings: Any) -> None:
+    settings.KEFU_SEMANTIC_MODEL = "/no/such/model-dir"
+    set_encoder(None)
+    assert get_encoder() is None
+
+
+@pytest.mark.django_db
+def test_the_backend_matches_a_paraphrase_that_shares_no_words(
+        library: dict[str, Reply], agent: Member, api: Any, encoder: MeaningEncoder) -> None:
+    # 寄出 appears in no reply: only the meaning links it to 发货
+    resp = api(agent).post("suggest", {"message": "东西哪天寄出"})
+    body = resp.json()
+    assert keys(resp)[0] == "FH-01"
+    assert body["suggestions"][0]["why"]["semantic"] > 0.9
+    assert ["东西哪天寄出"] in encoder.calls  # the message was encoded once, as cleaned
+
+
+@pytest.mark.django_db
+def test_examples_store_their_vector_with_the_model_name(
+        library: dict[str, Reply], agent: Member, encoder: MeaningEncoder) -> None:
+    example = do_learn_example(agent, library["TK-01"], "钱啥时候退回来")
+    assert example is not None
+    example.refresh_from_db()
+    assert example.embedding_model == "test-meanings"
+    vector = from_bytes(example.embedding)
+    assert vector is not None
+    assert vector.shape == (len(MEANINGS),)
+    assert int(np.argmax(vector)) == list(MEANINGS).index("refund")
+
+
+@pytest.mark.django_db
+def test_examples_learned_before_the_backend_are_encoded_once_when_it_arrives(
+        library: dict[str, Reply], agent: Member, api: Any) -> None:
+    example = do_learn_example(agent, library["TK-01"], "钱啥时候退回来")
+    assert example is not None
+    assert example.embedding is None
+    double = MeaningEncoder()
+    set_encoder(double)
+
+    assert api(agent).post("suggest", {"message": "退钱"}).status_code == 200
+
+    example.refresh_from_db()
+    assert example.embedding_model == "test-meanings"
