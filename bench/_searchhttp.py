@@ -170,6 +170,11 @@ def http_bench(rows: list[dict[str, Any]], queries: list[Any], seconds: float) -
                 lat1.append(time.perf_counter_ns() - t0)
                 if status == 200:
                     took.append(json.loads(body)["took_ms"])
+        base = []  # the same stack without search: token auth, member, a small JSON answer
+        for _i in range(len(paths)):
+            t0 = time.perf_counter_ns()
+            client.get("/api/v1/me")
+            base.append(time.perf_counter_ns() - t0)
         print(f"\n## HTTP: GET /api/v1/replies/search, {len(rows):,} replies\n\n"
               f"One `kefu serve` worker (uvicorn, SQLite, in-process bus) on this "
               f"{os.cpu_count()}-CPU machine; clients on the same machine over loopback, "
@@ -180,7 +185,10 @@ def http_bench(rows: list[dict[str, Any]], queries: list[Any], seconds: float) -
         print(f"One client, sequential, {len(lat1)} requests: p50 "
               f"{np.percentile(lat1, 50) / 1e6:.2f} ms, p99 {np.percentile(lat1, 99) / 1e6:.2f}"
               f" ms (engine time inside, the response's took_ms: p50 "
-              f"{np.percentile(took, 50):.3f} ms, p99 {np.percentile(took, 99):.3f} ms).\n")
+              f"{np.percentile(took, 50):.3f} ms, p99 {np.percentile(took, 99):.3f} ms). For "
+              f"reference, GET /api/v1/me (token auth and member lookup, no search), same "
+              f"client, {len(base)} requests: p50 {np.percentile(base, 50) / 1e6:.2f} ms, p99 "
+              f"{np.percentile(base, 99) / 1e6:.2f} ms.\n")
         print("| clients | Python threads: req/s | p50 (ms) | p99 (ms) | non-200 "
               "| wrk: req/s | p50 | p99 | non-2xx |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
