@@ -39,15 +39,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    # Static files first, natively async: they never enter the chain below.
     "servestatic.middleware.ServeStaticMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "kefu.core.i18n.LanguageMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Django's standard chain, declared sync-only so it runs in one thread (core/middleware.py).
+    "kefu.core.middleware.SecurityMiddleware",
+    "kefu.core.middleware.SessionMiddleware",
+    "kefu.core.middleware.LanguageMiddleware",
+    "kefu.core.middleware.CommonMiddleware",
+    "kefu.core.middleware.CsrfViewMiddleware",
+    "kefu.core.middleware.AuthenticationMiddleware",
+    "kefu.core.middleware.MessageMiddleware",
+    "kefu.core.middleware.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "kefu.urls"
