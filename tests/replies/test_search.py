@@ -262,3 +262,26 @@ def test_a_library_without_tags_or_pinyin_still_searches(api, supervisor):
     do_create_reply(supervisor, lib, {"title": "123", "body": "abc"})  # no 汉字, no tags
     assert titles(api(supervisor).get("replies/search", data={"q": "12"})) == ["123"]
     assert titles(api(supervisor).get("replies/search", data={"q": "退款"})) == []
+
+
+@pytest.mark.django_db
+def test_a_missing_character_beats_a_dropped_one_and_and_ranks_by_both_terms(
+        api, supervisor):
+    REGISTRY.clear()
+    lib = get_library(supervisor, "company")
+    target = do_create_reply(supervisor, lib, {"title": "女款大衣地址填错", "body": "改地址"})
+    for title in ("男款老爹鞋地址填错", "地址填错了"):
+        busy = do_create_reply(supervisor, lib, {"title": title, "body": "改地址"})
+        for _ in range(5):
+            do_record_use(supervisor, busy, "search")
+    REGISTRY.clear()  # rebuild with the usage counts
+    got = titles(api(supervisor).get("replies/search", data={"q": "衣址填"}))
+    assert got[0] == target.title, got
+    do_create_reply(supervisor, lib, {"title": "面料扎不扎", "body": "这款面料不扎"})
+    noisy = do_create_reply(supervisor, lib, {"title": "短裤尺码",
+                                              "body": "面料扎吗？料问题找客服"})
+    for _ in range(5):
+        do_record_use(supervisor, noisy, "search")
+    REGISTRY.clear()
+    got = titles(api(supervisor).get("replies/search", data={"q": "面料扎 料"}))
+    assert got[0] == "面料扎不扎", got

@@ -1,15 +1,19 @@
 """Query execution: candidates from postings, visibility inside the search, ranking by
 match quality then usage, verification in rank order with early stop, typo fallbacks.
 
-Score = 10 × tier + usage, where usage < 10 so a better kind of match always wins:
+Score = 100 × tier + usage, where usage < 10 so a better kind of match always wins (tiers
+differ by at least 0.1):
 
     tier 6  exact shortcut (/tk1) or key (编号)
     tier 5  title starts with the query (汉字 or pinyin/initials/mixed)
     tier 4  title contains it
     tier 3  tags, example questions, shortcut or key contain it
     tier 2  body contains it
-    tier 1  typo passes (homophone 按抚→安抚, similar sound, one character missing/extra)
+    tier 2/1  typo passes, only when the above found fewer than 3: same or similar sound
+            (按抚→安抚; 2 at the title start, 1 inside); 1.2 a character left out; 1.0 a
+            character too many
     tier 0  last resort: the longest prefix of the query that matches
+    AND     several terms: the mean of their tiers
 
 Within a tier, candidates are visited in order of usage (team usage decayed with a 30-day
 half-life, plus the member's own usage counted double) and verified until enough match.
@@ -148,7 +152,7 @@ class Search:
             if m is None:
                 continue
             team = float(math.exp(self.ix.team[doc] - self.now_offset))
-            hits[doc] = Hit(doc, m.tier * 10 + usage, m, team, self.own.get(doc, 0.0))
+            hits[doc] = Hit(doc, m.tier * 100 + usage, m, team, self.own.get(doc, 0.0))
             got += 1
             if got >= want:
                 break
@@ -281,18 +285,18 @@ def search_term(s: Search, term: str) -> None:
 
 
 def _edit_passes(s: Search, term: str) -> None:
-    """One extra character typed (drop each in turn) or one left out (the title has one
-    more character somewhere inside the query)."""
+    """One character left out (the title has one more inside the query) ranks above one
+    extra character typed (dropping it): the first uses everything the agent typed."""
     ix = s.ix
     n = len(term)
+    for i in range(1, n):
+        left, right = term[:i], term[i:]
+        cands = intersect(rarest_gram(ix.title_grams, left), rarest_gram(ix.title_grams, right))
+        _run_tiers(s, [(1.2, cands, _gap_verifier(ix, left, right))])
     for i in range(n):
         variant = term[:i] + term[i + 1:]
         _run_tiers(s, [(1.0, rarest_gram(ix.title_grams, variant),
                         _title_contains(ix, variant, "edit_extra_char"))])
-    for i in range(1, n):
-        left, right = term[:i], term[i:]
-        cands = intersect(rarest_gram(ix.title_grams, left), rarest_gram(ix.title_grams, right))
-        _run_tiers(s, [(1.0, cands, _gap_verifier(ix, left, right))])
 
 
 def _gap_verifier(ix: OrgIndex, left: str, right: str) -> Verify:
@@ -302,7 +306,7 @@ def _gap_verifier(ix: OrgIndex, left: str, right: str) -> Verify:
         while pos >= 0:
             after = pos + len(left) + 1
             if text.startswith(right, after):
-                return Match(1.0, "edit_missing_char", title=[(pos, after + len(right))])
+                return Match(1.2, "edit_missing_char", title=[(pos, after + len(right))])
             pos = text.find(left, pos + 1)
         return None
     return verify
@@ -376,7 +380,9 @@ def search_all_terms(s: Search, terms: list[str]) -> None:
         if any(m is None for m in found):
             return None
         ms = [m for m in found if m is not None]
-        return Match(min(m.tier for m in ms), "+".join(m.kind for m in ms),
+        # The mean tier: a title hit for one term and a body hit for the other beats two
+        # body hits, and usage only breaks ties between equally good matches.
+        return Match(sum(m.tier for m in ms) / len(ms), "+".join(m.kind for m in ms),
                      [sp for m in ms for sp in m.title], [sp for m in ms for sp in m.body])
 
     s.run_tier([(cands, verify)], need=s.limit * 4)  # then ranked() sorts by tier
