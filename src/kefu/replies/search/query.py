@@ -188,31 +188,36 @@ def match_span(atoms: Atoms, text: str, mode: int = EXACT, only_start: bool = Fa
 
 
 def _match_from(items: tuple[str, ...], text: str, start: int, mode: int) -> int | None:
-    # Depth-first over (atom, offset in a latin run, position in text); tiny state space.
-    stack = [(0, 0, start)]
-    seen: set[tuple[int, int, int]] = set()
-    n = len(text)
+    """End of a match starting at ``start``, or None. Walks the text one character at a
+    time keeping the set of (atom, offset in its latin run) states still alive: with whole
+    readings, initials and a final unfinished reading there are rarely more than three."""
     last = len(items)
-    while stack:
-        state = stack.pop()
-        if state in seen:
-            continue
-        seen.add(state)
-        ai, off, pos = state
-        if ai == last:
-            return pos
-        if pos >= n:
-            continue
-        atom = items[ai]
+    states = {(0, 0)}
+    for pos in range(start, len(text)):
         ch = text[pos]
-        if _han(atom):
-            if _han_matches(atom, ch, mode):
-                stack.append((ai + 1, 0, pos + 1))
-            continue
-        rest = atom[off:]
-        for k in _steps(rest, ch, mode):
-            if k == len(rest):
-                stack.append((ai + 1, 0, pos + 1))
-            else:
-                stack.append((ai, off + k, pos + 1))
+        nxt: set[tuple[int, int]] = set()
+        for ai, off in states:
+            atom = items[ai]
+            if off == 0 and len(atom) == 1 and _han_atom(atom):
+                if _han_matches(atom, ch, mode):
+                    if ai + 1 == last:
+                        return pos + 1
+                    nxt.add((ai + 1, 0))
+                continue
+            rest = atom[off:] if off else atom
+            for k in _steps(rest, ch, mode):
+                if k == len(rest):
+                    if ai + 1 == last:
+                        return pos + 1
+                    nxt.add((ai + 1, 0))
+                else:
+                    nxt.add((ai, off + k))
+        if not nxt:
+            return None
+        states = nxt
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _han_atom(atom: str) -> bool:
+    return is_han(atom)
