@@ -26,7 +26,20 @@ CHROMIUM = Path(os.environ.get("KEFU_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 NARROW = {"width": 400, "height": 820}
+# Speed measurements of this run (test_speed.py), printed after the tests.
+SPEED: list[dict[str, Any]] = []
 WIDE = {"width": 1280, "height": 800}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not SPEED:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("panel: keystroke to results painted, in Chromium (ms)")
+    write(f"{'library':<8} {'replies':>8} {'keys':>5} {'p50':>7} {'p95':>7} {'max':>7}")
+    for row in SPEED:
+        write(f"{row['library']:<8} {row['replies']:>8} {row['keystrokes']:>5} "
+              f"{row['p50']:>7.1f} {row['p95']:>7.1f} {row['max']:>7.1f}")
 
 
 @pytest.fixture(scope="session")

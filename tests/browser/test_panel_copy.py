@@ -178,3 +178,51 @@ def test_pinned_and_copied_replies_are_listed_when_the_search_is_empty(
     page.wait_for_selector("[data-panel][data-loaded]")
     page.wait_for_function("document.querySelectorAll('[data-list] li.item').length === 2")
     assert titles(page) == [pinned["title"], used["title"]]
+
+
+def png(width: int = 24, height: int = 16) -> bytes:
+    """A small orange PNG, made without an imaging library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    rows = b"".join(b"\x00" + b"\xd4\x38\x0d" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_an_image_reply_offers_its_image_to_copy_drag_or_download(
+        open_panel: OpenPanel, shop: Shop):
+    # Given a reply with an image
+    word = unique()
+    reply = shop.add_reply(f"尺码表 {word}", "亲，尺码表见图：")
+    upload = shop.api("zhuguan").post(f"/api/v1/replies/{reply['id']}/images",
+                                      files={"file": ("尺码表.png", png(), "image/png")})
+    if upload.status_code in (404, 405):
+        pytest.skip("no image upload API on this server")
+    assert upload.status_code == 201, upload.text
+    page = open_panel()
+    search(page, word)
+    assert "🖼 1" in page.inner_text("[data-list] li.item >> nth=0 >> .head")
+
+    # When the agent copies it
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('[data-toast]').textContent.startsWith('已复制')")
+
+    # Then the text is on the clipboard and the image is offered: loaded, draggable, with a
+    # download link
+    assert clipboard(page) == "亲，尺码表见图："
+    image = page.locator("[data-images] img")
+    image.wait_for()
+    page.wait_for_function("document.querySelector('[data-images] img').naturalWidth === 24")
+    assert image.get_attribute("draggable") == "true"
+    assert page.get_attribute("[data-images] a[download]", "download") == "尺码表.png"
+    # and Alt+I puts the image itself on the clipboard, as PNG
+    page.keyboard.press("Alt+I")
+    page.wait_for_function("document.querySelector('[data-toast]').textContent === '图片已复制'")
+    types = page.evaluate("async () => (await navigator.clipboard.read())[0].types")
+    assert "image/png" in types

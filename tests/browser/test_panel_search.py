@@ -119,3 +119,15 @@ def test_browse_the_category_tree_with_the_keyboard(open_panel: OpenPanel):
     assert page.get_attribute("[data-list] li.item >> nth=1", "aria-selected") == "true"
     # The library's own tree: company replies, with its counts
     assert page.inner_text(".tree summary >> nth=0").startswith("公司话术")
+
+
+@pytest.mark.parametrize("width", [360, 480])
+def test_the_panel_fits_a_narrow_side_window_without_scrolling_sideways(
+        open_panel: OpenPanel, width: int):
+    page = open_panel(viewport={"width": width, "height": 700})
+
+    search(page, "fahuo")
+    page.keyboard.press("Alt+B")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.is_visible("[data-q]")

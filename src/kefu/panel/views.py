@@ -16,7 +16,8 @@ from kefu.core.views.common import member_page
 from kefu.replies.variables import CONVERSATION_VARIABLES, SERVER_VARIABLES, server_values
 
 # How many results a search asks for: nine to copy by number, a few more to scroll to.
-SEARCH_LIMIT = 20
+# More costs paint time on every keystroke (20 measured ~8 ms slower at p50 than 12).
+SEARCH_LIMIT = 12
 SUGGEST_LIMIT = 9
 
 
@@ -25,6 +26,7 @@ def strings() -> dict[str, Any]:
     return {
         "searchResults": _("Results for “%(q)s”"),
         "resultCount": _("%(n)s results"),
+        "resultCountMore": _("first %(n)s results: type more to narrow"),
         "noResults": _("No reply matches “%(q)s”. Press Alt+N to save it as a new reply."),
         "favourites": _("Favourites"),
         "recent": _("Recently used"),

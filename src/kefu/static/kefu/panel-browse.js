@@ -20,7 +20,7 @@ function nodeButton(label, count, key, selectedKey) {
   button.type = "button";
   button.dataset.node = key;
   button.appendChild(el("span", "node-name", label));
-  button.appendChild(el("span", "count", String(count)));
+  if (count !== undefined) button.appendChild(el("span", "count", String(count)));
   if (key === selectedKey) button.setAttribute("aria-current", "true");
   return button;
 }
@@ -42,12 +42,12 @@ export function renderTree(container, store, strings, selectedKey) {
     const list = el("ul");
     for (const top of lib.categories) {
       const li = el("li");
-      li.appendChild(nodeButton(top.name, perCategory.get(top.id) || 0, `cat:${top.id}`, selectedKey));
+      li.appendChild(nodeButton(top.name, perCategory.get(top.id), `cat:${top.id}`, selectedKey));
       if (top.children.length) {
         const sub = el("ul");
         for (const child of top.children) {
           const item = el("li");
-          item.appendChild(nodeButton(child.name, perCategory.get(child.id) || 0,
+          item.appendChild(nodeButton(child.name, perCategory.get(child.id),
             `cat:${child.id}`, selectedKey));
           sub.appendChild(item);
         }

@@ -47,9 +47,14 @@ export function appendText(parent, text, spans, values) {
     appendMarked(parent, chars, cursor, start, marked);
     const name = match[1];
     const value = values[name];
+    // A filled variable shows its value (what the buyer will read); an open one its name.
     const chip = el("span", value ? "var filled" : "var");
-    if (value) chip.title = value;
-    appendMarked(chip, chars, start, end, marked);
+    if (value) {
+      chip.textContent = value;
+      chip.title = match[0];
+    } else {
+      appendMarked(chip, chars, start, end, marked);
+    }
     parent.appendChild(chip);
     cursor = end;
   }

@@ -1,9 +1,15 @@
-// The panel's copy of what the member may see: libraries with their categories, live
-// replies, organization variables. Loaded once, then kept current by the event stream, so
-// browsing, favourites and recently used replies need no request.
+// The panel's copy of what the member may see: libraries with their categories, replies,
+// organization variables; kept current by the event stream.
+//
+// A library of up to FULL_COPY_MAX replies is copied whole when the panel opens, so
+// browsing, favourites and recently used replies need no request. A bigger one (10,000
+// replies is 10 MB of JSON, for every agent opening the panel) is copied lazily: a
+// category's replies when it is opened, favourites and recent ones by id. Search never
+// needs the copy: the server searches.
 import { api } from "./panel-api.js";
 
 const PAGE = 500; // the API's largest page
+export const FULL_COPY_MAX = 2000;
 
 export class Store {
   constructor() {
@@ -13,6 +19,13 @@ export class Store {
     this.categoryById = new Map();
     this.variables = new Map(); // name -> variable
     this.loaded = false;
+    this.lazy = false;
+    this.places = new Map(); // lazy: "cat:<id>" / "lib:<id>" -> a load, done or under way
+  }
+
+  total() {
+    return this.libraries.reduce((n, lib) => n + lib.uncategorized_count
+      + lib.categories.reduce((m, c) => m + c.reply_count, 0), 0);
   }
 
   async loadTree() {
@@ -42,10 +55,9 @@ export class Store {
     return true;
   }
 
-  // Every live, active reply (of one library when libraryId is given), replacing what we had.
-  async loadReplies(libraryId) {
+  // Every live, active reply matching `filter` (query string), replacing what we had of it.
+  async loadReplies(filter, belongs) {
     const fetched = new Map();
-    const filter = libraryId ? `&library_id=${libraryId}` : "";
     for (let offset = 0; ; offset += PAGE) {
       const r = await api("GET", `/api/v1/replies?active=true&limit=${PAGE}&offset=${offset}${filter}`);
       if (!r.ok) return false;
@@ -53,17 +65,64 @@ export class Store {
       if (offset + PAGE >= r.data.count) break;
     }
     for (const [id, reply] of this.replies) {
-      if ((!libraryId || reply.library.id === libraryId) && !fetched.has(id)) this.replies.delete(id);
+      if (belongs(reply) && !fetched.has(id)) this.replies.delete(id);
     }
     fetched.forEach((reply) => this.upsert(reply));
     return true;
   }
 
-  async loadAll() {
+  // (Re)load everything: the tree and variables, then all replies or, when there are too
+  // many, only those in `ids` (favourites, recently used).
+  async loadAll(ids = []) {
     const ok = (await Promise.all([this.loadTree(), this.loadVariables()])).every(Boolean);
-    const replies = await this.loadReplies(null);
-    this.loaded = this.loaded || (ok && replies);
-    return ok && replies;
+    if (!ok) return false;
+    this.lazy = this.total() > FULL_COPY_MAX;
+    this.places.clear();
+    let replies;
+    if (this.lazy) {
+      this.replies.clear();
+      replies = await this.ensureIds(ids);
+    } else {
+      replies = await this.loadReplies("", () => true);
+    }
+    this.loaded = this.loaded || replies;
+    return replies;
+  }
+
+  async ensureIds(ids) {
+    const missing = [...new Set(ids)].filter((id) => !this.replies.has(id));
+    const found = await Promise.all(missing.map((id) => api("GET", `/api/v1/replies/${id}`)));
+    found.forEach((r) => { if (r.ok) this.upsert(r.data); });
+    return found.every((r) => r.ok || r.status === 404);
+  }
+
+  // Lazy mode: the replies of a category (with its subcategories) or of a library's
+  // uncategorized ones, loaded once; events keep them current afterwards.
+  ensurePlace(key) {
+    if (!this.lazy) return Promise.resolve(true);
+    if (!this.places.has(key)) {
+      const [kind, raw] = key.split(":");
+      const id = Number(raw);
+      const load = kind === "cat"
+        ? this.loadReplies(`&category_id=${id}`, (r) => this.inCategory(r, id))
+        : this.loadReplies(`&library_id=${id}`, (r) => r.library.id === id);
+      this.places.set(key, load.then((ok) => {
+        if (!ok) this.places.delete(key);
+        return ok;
+      }));
+    }
+    return this.places.get(key);
+  }
+
+  placeLoaded(key) {
+    return !this.lazy || this.places.has(key);
+  }
+
+  inCategory(reply, categoryId) {
+    if (!reply.category_id) return false;
+    if (reply.category_id === categoryId) return true;
+    const cat = this.categoryById.get(reply.category_id);
+    return Boolean(cat && cat.parent_id === categoryId);
   }
 
   // Events may overtake a page being loaded: never go back to an older version.
@@ -78,12 +137,29 @@ export class Store {
   // Apply one event; returns what the screen must redraw ("replies", "tree", "variables").
   async apply(ev) {
     if (ev.type === "replies") {
-      if (ev.op === "reload") await this.loadReplies(ev.library_id);
-      else if (ev.op === "remove") this.replies.delete(ev.id);
+      if (ev.op === "reload") {
+        if (this.lazy) {
+          for (const [id, reply] of this.replies) if (reply.library.id === ev.library_id) this.replies.delete(id);
+          this.places.clear();
+        } else {
+          await this.loadReplies(`&library_id=${ev.library_id}`, (r) => r.library.id === ev.library_id);
+        }
+        await this.loadTree();
+        return "tree";
+      }
+      const known = this.replies.has(ev.id);
+      if (ev.op === "remove") this.replies.delete(ev.id);
       else if (ev.reply) {
         if (!this.libraryById.has(ev.reply.library.id)) await this.loadTree();
-        this.upsert(ev.reply);
+        // Lazily, keep what we hold current and add what belongs to an opened place.
+        const place = ev.reply.category_id ? this.categoryById.get(ev.reply.category_id) : null;
+        const wanted = !this.lazy || known
+          || this.places.has(`lib:${ev.reply.library.id}`)
+          || (place && (this.places.has(`cat:${place.id}`) || this.places.has(`cat:${place.parent_id}`)));
+        if (wanted) this.upsert(ev.reply);
       }
+      // Counts in a lazy copy come from the server's tree.
+      if (this.lazy && (ev.op !== "update" || !known)) await this.loadTree();
       return "replies";
     }
     if (ev.type === "reply_categories") {
@@ -119,9 +195,19 @@ export class Store {
       .sort((a, b) => a.position - b.position || a.id - b.id);
   }
 
+  // Reply counts per category and per library's uncategorized replies: counted in a full
+  // copy (always current), the server's in a lazy one (subcategories have none there).
   counts() {
     const perCategory = new Map();
     const loose = new Map();
+    if (this.lazy) {
+      for (const lib of this.libraries) {
+        loose.set(lib.id, lib.uncategorized_count);
+        lib.categories.forEach((c) => perCategory.set(c.id, c.reply_count));
+      }
+      return { perCategory, loose };
+    }
+    this.categoryById.forEach((_c, id) => perCategory.set(id, 0));
     for (const r of this.replies.values()) {
       if (r.category_id) {
         perCategory.set(r.category_id, (perCategory.get(r.category_id) || 0) + 1);

@@ -192,6 +192,13 @@ function showBrowse() {
     ui.listTitle.textContent = "";
     return;
   }
+  if (!store.placeLoaded(key)) {
+    show([], { title: "", empty: S.loading });
+    store.ensurePlace(key).then(() => {
+      if (state.browseKey === key && state.mode === "browse" && !ui.q.value.trim()) showBrowse();
+    });
+    return;
+  }
   const [kind, raw] = key.split(":");
   const id = Number(raw);
   const entries = [];
@@ -240,7 +247,8 @@ async function search(query, keepSelection) {
   // Old results stay on screen until these arrive: no blank flash between keystrokes.
   show(r.data.results.map(itemFromResult), {
     title: fmt(S.searchResults, { q: query }),
-    count: fmt(S.resultCount, { n: r.data.results.length }),
+    count: fmt(r.data.results.length >= C.searchLimit ? S.resultCountMore : S.resultCount,
+               { n: r.data.results.length }),
     empty: fmt(S.noResults, { q: query }), query, keepSelection,
   });
 }
@@ -325,6 +333,8 @@ async function copyItem(item, extraValues = {}) {
   flash(item);
   toast(fmt(S.copiedTitle, { title: item.title }));
   recordUse(item);
+  // A lazy copy may not hold this reply yet: fetch it (for its images, and the recent list).
+  if (!store.replies.has(item.id)) await store.ensureIds([item.id]);
   showImages(item);
 }
 
@@ -431,7 +441,13 @@ function openPrompt(item, rendered) {
     fields.push(wrap);
   });
   ui.promptFields.replaceChildren(...fields);
-  ui.promptReply.textContent = item.title;
+  // The reply as it would go out, the open variables marked where the values will go.
+  const title = document.createElement("strong");
+  title.textContent = item.title;
+  const preview = document.createElement("span");
+  preview.className = "preview";
+  appendText(preview, rendered.text, null, {});
+  ui.promptReply.replaceChildren(title, preview);
   ui.promptError.hidden = true;
   ui.prompt.hidden = false;
   ui.panel.dataset.dialog = "prompt";
@@ -557,7 +573,7 @@ async function suggest() {
     id: s.reply_id, title: s.title, body: s.text, source: "suggest", message,
   }));
   refreshSuggestions(false);
-  if (state.items.length) ui.list.focus();
+  if (state.items.length) ui.list.focus({ preventScroll: true });
 }
 
 function refreshSuggestions(keepSelection = true) {
@@ -621,12 +637,12 @@ ui.message.addEventListener("keydown", (event) => {
   if (event.isComposing || event.keyCode === 229) return;
   if (event.key === "Enter" && !event.shiftKey) {
     event.preventDefault();
-    if (state.suggestFor === ui.message.value.trim() && state.items.length) ui.list.focus();
+    if (state.suggestFor === ui.message.value.trim() && state.items.length) ui.list.focus({ preventScroll: true });
     else suggest();
   } else if (event.key === "ArrowDown" && state.items.length
              && ui.message.selectionStart === ui.message.value.length) {
     event.preventDefault();
-    ui.list.focus();
+    ui.list.focus({ preventScroll: true });
   }
 });
 
@@ -662,7 +678,7 @@ function togglePin(item) {
   favourites = pinned ? favourites.filter((id) => id !== item.id) : [...favourites, item.id];
   keep("favourites", favourites);
   toast(fmt(pinned ? S.unpinned : S.pinned, { title: item.title }));
-  redraw();
+  store.ensureIds([item.id]).then(() => redraw());
 }
 
 function focusSearch() {
@@ -775,7 +791,7 @@ ui.tree.addEventListener("click", (event) => {
   delete ui.panel.dataset.searching;
   showBrowse();
   const again = ui.tree.querySelector(`[data-node="${state.browseKey}"]`);
-  if (state.items.length) ui.list.focus(); else if (again) again.focus();
+  if (state.items.length) ui.list.focus({ preventScroll: true }); else if (again) again.focus();
 });
 
 document.querySelectorAll("[data-mode-button]").forEach((button) => {
@@ -815,7 +831,8 @@ function scheduleRedraw() {
 }
 
 async function resync() {
-  await store.loadAll();
+  await store.loadAll([...favourites, ...recent]);
+  ui.panel.dataset.copy = store.lazy ? "lazy" : "full";
   redraw(true);
   ui.panel.dataset.loaded = "1";
 }
