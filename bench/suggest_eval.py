@@ -293,13 +293,14 @@ def run_latency(data: Path, n_replies: int = 5000, n_examples: int = 50000,
     t2 = time.perf_counter()
     shop.ask("预热")  # builds the in-memory model
     t3 = time.perf_counter()
-    server, wall = [], []
+    server, wall, cpu = [], [], []
     asked = [rng.choice(messages) for _ in range(n_queries)]
     for q in asked[:50]:
         shop.ask(q, 5)
     for q in asked:
-        s = time.perf_counter()
+        s, c = time.perf_counter(), time.thread_time()
         answer = shop.ask(q, 5)
+        cpu.append((time.thread_time() - c) * 1000)
         wall.append((time.perf_counter() - s) * 1000)
         server.append(answer["took_ms"])
 
@@ -312,9 +313,34 @@ def run_latency(data: Path, n_replies: int = 5000, n_examples: int = 50000,
         f"| server took_ms | {pct(server, 50):.2f} | {pct(server, 99):.2f} | "
         f"{max(server):.2f} |",
         f"| API round trip (test client) | {pct(wall, 50):.2f} | {pct(wall, 99):.2f} | "
-        f"{max(wall):.2f} |", "",
+        f"{max(wall):.2f} |",
+        f"| CPU time of the round trip (this thread) | {pct(cpu, 50):.2f} | "
+        f"{pct(cpu, 99):.2f} | {max(cpu):.2f} |", "",
+        f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        "",
         f"set-up: import {n_replies} replies {t1 - t0:.1f} s, learn {n_examples} examples "
         f"{t2 - t1:.1f} s, first suggestion (builds the model) {t3 - t2:.1f} s"])
+
+
+def run_semantic_cost(data: Path, n: int = 200) -> str:
+    """What the semantic backend adds to each suggestion: encoding the message."""
+    from kefu.suggestions.semantic import get_encoder
+
+    encoder = get_encoder()
+    if encoder is None:
+        return "(semantic backend not configured)"
+    rng = random.Random(SEED)
+    messages = [q["query"] for q in read_jsonl(data / "reply-dev" / "queries.jsonl")]
+    encoder.encode(messages[:5])
+    times = []
+    for msg in rng.sample(messages, n):
+        s = time.perf_counter()
+        encoder.encode([msg])
+        times.append((time.perf_counter() - s) * 1000)
+    arr = np.array(times)
+    return (f"**semantic backend {encoder.name}: encoding one message, {n} messages**\n\n"
+            "| p50 ms | p99 ms |\n| ---: | ---: |\n"
+            f"| {np.percentile(arr, 50):.1f} | {np.percentile(arr, 99):.1f} |")
 
 
 def main() -> None:
@@ -344,7 +370,8 @@ def main() -> None:
         current = getattr(REGISTRY.weights, key)
         setattr(REGISTRY.weights, key, type(current)(float(value)))
     print(f"semantic backend: {args.semantic or 'off'}; weights: {REGISTRY.weights}\n")
-    parts = {"faq": run_faq, "reply": run_reply, "latency": run_latency}
+    parts = {"faq": run_faq, "reply": run_reply, "latency": run_latency,
+             "semantic-cost": run_semantic_cost}
     for name in args.only.split(","):
         print(parts[name](args.data), "\n", flush=True)
 

