@@ -130,3 +130,30 @@ def test_after_a_server_restart_the_panel_reconnects_and_catches_up(
         wait_ready(agent)
     finally:
         server.stop()
+
+
+@pytest.mark.redis
+def test_an_edit_through_one_server_reaches_a_panel_on_another_through_redis(
+        open_panel: OpenPanel, shop: Shop, redis_url: str):
+    # Given two server processes sharing events through Redis, the panel on the first
+    first = shop.site.server(KEFU_REDIS_URL=redis_url)
+    second = shop.site.server(KEFU_REDIS_URL=redis_url)
+    try:
+        word = unique()
+        reply = shop.add_reply(f"{word} 多进程", "一号进程的说法")
+        agent = open_panel(server=first)
+        search(agent, word)
+        body = agent.locator(f"[data-list] li.item[data-id='{reply['id']}'] .body")
+        expect(body).to_have_text("一号进程的说法")
+
+        # When a supervisor saves through the second
+        with shop.api("zhuguan", server=second) as api:
+            resp = api.patch(f"/api/v1/replies/{reply['id']}",
+                             json={"version": reply["version"], "body": "二号进程的说法"})
+        assert resp.status_code == 200, resp.text
+
+        # Then the panel on the first shows it within a second
+        expect(body).to_have_text("二号进程的说法", timeout=WITHIN_A_SECOND)
+    finally:
+        first.stop()
+        second.stop()
