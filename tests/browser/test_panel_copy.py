@@ -4,6 +4,7 @@ a personal reply; favourites and recently used."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     OpenPanel,
@@ -63,6 +64,35 @@ def test_number_keys_copy_the_nth_result(open_panel: OpenPanel, shop: Shop):
     page.wait_for_function("document.querySelector('[data-toast]').textContent.startsWith('已复制')")
     assert clipboard(page) == wanted["body"]
     assert page.input_value("[data-q]") == word  # the digit did not go into the search box
+
+
+def test_enter_right_after_typing_copies_a_result_of_what_was_typed(
+        open_panel: OpenPanel, shop: Shop):
+    # Given results of an earlier search on screen
+    word = unique()
+    shop.add_reply(f"快手 {word}", "刚输入的那条")
+    page = open_panel()
+    search(page, "fahuo")
+    set_clipboard(page, "")
+
+    # When the agent types a new query and presses Enter before its results arrive
+    page.fill("[data-q]", word)
+    page.keyboard.press("Enter")
+
+    # Then the reply copied is the new query's, not the first of the old list
+    page.wait_for_function("document.querySelector('[data-toast]').textContent.startsWith('已复制')")
+    assert clipboard(page) == "刚输入的那条"
+
+
+def test_a_number_key_with_no_such_result_goes_into_the_search(open_panel: OpenPanel, shop: Shop):
+    word = unique()
+    shop.add_reply(f"{word} 唯一", "只有一条")
+    page = open_panel()
+    search(page, word)
+
+    page.keyboard.press("7")
+
+    expect(page.locator("[data-q]")).to_have_value(f"{word}7")
 
 
 def test_a_missing_variable_is_asked_for_instead_of_pasting_a_placeholder(

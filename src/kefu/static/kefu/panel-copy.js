@@ -50,3 +50,32 @@ export async function copyImage(url) {
     return false;
   }
 }
+
+// The images of the reply just copied: each draggable into the chat window, with buttons
+// to copy it (where the browser can) and to download it.
+export function renderImages(container, images, strings, onCopy) {
+  const hint = document.createElement("p");
+  hint.className = "muted";
+  hint.textContent = strings.imagesHint;
+  const figures = images.map((image) => {
+    const img = document.createElement("img");
+    img.src = image.url;
+    img.alt = image.name;
+    img.draggable = true;
+    const copy = document.createElement("button");
+    copy.type = "button";
+    copy.textContent = strings.imageCopy;
+    copy.addEventListener("click", () => onCopy(image));
+    const download = document.createElement("a");
+    download.href = image.url;
+    download.download = image.name;
+    download.textContent = strings.imageDownload;
+    const caption = document.createElement("figcaption");
+    caption.append(copy, " ", download);
+    const figure = document.createElement("figure");
+    figure.append(img, caption);
+    return figure;
+  });
+  container.replaceChildren(hint, ...figures);
+  container.hidden = false;
+}
