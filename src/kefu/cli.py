@@ -64,10 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        from django.db import Error as DatabaseError
+
         from kefu.core.errors import KefuError
 
         if isinstance(exc, KefuError):
             print(f"kefu: error: {exc.message}", file=sys.stderr)
+            return 1
+        if isinstance(exc, DatabaseError):  # unreachable, unmigrated...: one line, no trace
+            print(f"kefu: error: database: {exc}".splitlines()[0], file=sys.stderr)
             return 1
         raise
 

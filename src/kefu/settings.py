@@ -85,8 +85,10 @@ if _db["ENGINE"].endswith("sqlite3"):
         ),
     }
 else:
-    _db["CONN_MAX_AGE"] = 60
-    _db["CONN_HEALTH_CHECKS"] = True
+    # Under ASGI every request runs its sync code in a fresh thread, and Django's connections
+    # are per thread: a persistent connection would never be reused, only leaked until the
+    # thread is collected. So: one connection per request, closed at its end.
+    _db["CONN_MAX_AGE"] = 0
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
