@@ -439,21 +439,22 @@ class OrgModel:
                     why["match"] = "soothing"
                     why["escalation"] = u.reasons
                 results.append(Ranked(s, round(float(score[s]), 6), why))
-            category, confidence = self._intent(score, mask, u)
+            calming = order[0] if order and u.escalate and self.soothing[order[0]] else None
+            category, confidence = self._intent(score, mask, u, calming)
             return Ranking(results, category, confidence)
 
-    def _intent(self, score: np.ndarray, mask: np.ndarray, u: Understood) -> tuple[str | None,
-                                                                                   float]:
+    def _intent(self, score: np.ndarray, mask: np.ndarray, u: Understood,
+                calming: int | None) -> tuple[str | None, float]:
+        """The first-level category holding most of the score among the top 50 replies; a
+        complaint's intent is the calming reply's category."""
+        if calming is not None and self.category[calming]:
+            return self.category[calming], 1.0
         slots = np.nonzero(mask)[0]
         mass: dict[str, float] = {}
         for s in slots[_top(score[slots], 50)]:
             name = self.category[s]
             if name and not (u.escalate and self.soothing[s]):
                 mass[name] = mass.get(name, 0.0) + float(score[s])
-        if u.escalate:
-            calming = [self.category[s] for s in slots if self.soothing[s] and self.category[s]]
-            if calming:
-                return calming[0], 1.0
         if not mass:
             return None, 0.0
         best = max(mass, key=lambda k: mass[k])
