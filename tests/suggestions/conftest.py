@@ -12,6 +12,7 @@ from kefu.core.models import Member
 from kefu.replies import actions
 from kefu.replies.access import get_library
 from kefu.replies.models import Reply, Scope
+from kefu.suggestions.model import _VECTORS
 from kefu.suggestions.registry import REGISTRY
 from kefu.suggestions.semantic import set_encoder
 
@@ -42,9 +43,11 @@ LIBRARY = [
 def _fresh_models() -> Iterator[None]:
     REGISTRY.clear()
     set_encoder(None)
+    _VECTORS.clear()
     yield
     REGISTRY.clear()
     set_encoder(None)
+    _VECTORS.clear()
 
 
 @pytest.fixture

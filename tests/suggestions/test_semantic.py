@@ -11,6 +11,7 @@ import pytest
 from kefu.core.models import Member
 from kefu.replies.models import Reply
 from kefu.suggestions.actions import do_learn_example
+from kefu.suggestions.registry import REGISTRY
 from kefu.suggestions.semantic import (
     Encoder,
     from_bytes,
@@ -115,6 +116,21 @@ def test_examples_learned_before_the_backend_are_encoded_once_when_it_arrives(
 
     example.refresh_from_db()
     assert example.embedding_model == "test-meanings"
+
+
+@pytest.mark.django_db
+def test_rebuilding_a_model_encodes_only_replies_it_has_not_seen(
+        library: dict[str, Reply], agent: Member, api: Any, encoder: MeaningEncoder) -> None:
+    client = api(agent)
+    client.post("suggest", {"message": "发货"})
+    first_build = sum(len(c) for c in encoder.calls)
+    REGISTRY.clear()  # an import or an eviction drops the model
+    encoder.calls.clear()
+
+    client.post("suggest", {"message": "发货"})
+
+    assert first_build >= len(library)
+    assert encoder.calls == [["发货"]]  # the message only: the replies' vectors were kept
 
 
 def test_the_packaged_universal_sentence_encoder_runs_offline_when_installed() -> None:

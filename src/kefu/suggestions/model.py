@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +110,32 @@ def _top(x: np.ndarray, k: int) -> np.ndarray:
 def _pairs(core: str) -> frozenset[str]:
     return frozenset(core[i:i + 2] for i in range(len(core) - 1)) or frozenset([core] if core
                                                                                else [])
+
+
+def semantic_text(title: str, body: str, questions: list[str]) -> str:
+    """What the semantic backend reads of a reply: distinct title, questions, body start."""
+    return " ".join(dict.fromkeys(t for t in [title, *questions[:5], body[:200]] if t))
+
+
+# Vectors of texts already encoded in this process, so rebuilding a model (after an import,
+# or an eviction) encodes only what changed. Bounded: about 40 MB at 512 dimensions.
+_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+VECTOR_CACHE_SIZE = 20_000
+_vectors_lock = threading.Lock()
+
+
+def encode_cached(encoder: Any, texts: list[str]) -> list[np.ndarray]:
+    name = getattr(encoder, "name", "")
+    with _vectors_lock:
+        found = [_VECTORS.get((name, t)) for t in texts]
+    missing = [t for t, v in zip(texts, found, strict=True) if v is None]
+    fresh = dict(zip(missing, encoder.encode(missing), strict=True)) if missing else {}
+    with _vectors_lock:
+        for text, vec in fresh.items():
+            _VECTORS[(name, text)] = vec
+        while len(_VECTORS) > VECTOR_CACHE_SIZE:
+            _VECTORS.popitem(last=False)
+    return [v if v is not None else fresh[t] for t, v in zip(texts, found, strict=True)]
 
 
 def reply_text(title: str, body: str, questions: list[str]) -> str:
@@ -224,12 +251,10 @@ class OrgModel:
             self.lex_slot.append(slot)
             if self.encoder is not None:
                 if vector is None:
-                    vector = self.encoder.encode([self.semantic_text(slot, questions)])[0]
+                    vector = encode_cached(self.encoder, [semantic_text(
+                        row["title"], row["body"], questions)])[0]
                 self._set_reply_vector(slot, vector)
             self.version += 1
-
-    def semantic_text(self, slot: int, questions: list[str]) -> str:
-        return " ".join([self.title[slot], *questions[:5], self.body[slot][:200]])
 
     def _set_reply_vector(self, slot: int, vector: np.ndarray) -> None:
         if self.reply_vec is None:

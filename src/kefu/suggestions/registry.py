@@ -18,7 +18,13 @@ from kefu.core.events.hub import Envelope, Hub
 from kefu.core.models import Member
 from kefu.replies.models import Scope
 from kefu.replies.search.registry import library_infos, load_rows, row_from_event
-from kefu.suggestions.model import LibraryInfo, OrgModel, Weights
+from kefu.suggestions.model import (
+    LibraryInfo,
+    OrgModel,
+    Weights,
+    encode_cached,
+    semantic_text,
+)
 from kefu.suggestions.semantic import from_bytes, get_encoder, to_bytes
 
 log = logging.getLogger("kefu.suggestions")
@@ -125,9 +131,9 @@ def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
     vectors: list[Any] = [None] * len(rows)
     if encoder is not None and rows:
         # One batch for the whole library: far faster than one text at a time.
-        texts = [" ".join([r["title"], *(r.get("questions") or [])[:5], r["body"][:200]])
+        texts = [semantic_text(r["title"], r["body"], list(r.get("questions") or []))
                  for r in rows]
-        vectors = list(encoder.encode(texts))
+        vectors = encode_cached(encoder, texts)
     for row, vec in zip(rows, vectors, strict=True):
         model.upsert_reply(row, vec)
     examples = (LearnedExample.objects.filter(organization_id=org_id).order_by("id")
