@@ -45,20 +45,64 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     write("keystroke → the frame that paints its results; fetch: the search request alone")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+class Chromium:
+    """One Playwright and one Chromium for a run of consecutive browser test modules.
+
+    Playwright's sync API keeps its asyncio loop marked as running in the main thread while
+    it is alive, and Django then refuses every database call there (SynchronousOnlyOperation).
+    So it is stopped before any test that is not a browser test runs (see _stop_chromium).
+    """
+
+    def __init__(self) -> None:
+        self._pw: Any = None
+        self.browser: Any = None
+
+    def start(self) -> Any:
+        if self.browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._pw = sync_playwright().start()
+            self.browser = self._pw.chromium.launch(executable_path=str(CHROMIUM),
+                                                    args=CHROMIUM_ARGS)
+        return self.browser
+
+    def stop(self) -> None:
+        if self._pw is not None:
+            self.browser.close()
+            self._pw.stop()
+        self._pw = self.browser = None
+
+
+CHROMIUM_RUN = Chromium()
+
+
+def pytest_sessionfinish() -> None:
+    CHROMIUM_RUN.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_chromium(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a browser module, stop Chromium unless the next test is a browser test too."""
+    yield
+    items = request.session.items
+    here = Path(str(request.node.path))
+    mine = [i for i, item in enumerate(items) if Path(str(item.path)) == here]
+    following = items[mine[-1] + 1] if mine and mine[-1] + 1 < len(items) else None
+    if following is None or following.get_closest_marker("browser") is None:
+        CHROMIUM_RUN.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
     if not CHROMIUM.exists():
         pytest.skip(f"BROWSER TESTS SKIPPED: {CHROMIUM} is missing. Install Debian's chromium "
                     "and fonts-noto-cjk (`make test` does when run as root).")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         pytest.skip("BROWSER TESTS SKIPPED: Playwright for Python is not installed "
                     "(pip install -e '.[dev]').")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    return CHROMIUM_RUN.start()
 
 
 @dataclass
