@@ -222,3 +222,16 @@ def test_logout_ends_the_session(agent: Member):
     login(client, "kefu1", PASSWORD)
     assert client.post("/logout/").status_code == 302
     assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.django_db
+def test_agents_land_on_the_panel_and_managers_on_home(client, agent, supervisor):
+    resp = client.post("/login/", {"username": agent.user.username,
+                                   "password": "s3cret-pass-9"})
+    assert resp.status_code == 302
+    assert resp["Location"] == "/panel/"
+    client.logout()
+    resp = client.post("/login/", {"username": supervisor.user.username,
+                                   "password": "s3cret-pass-9"})
+    assert resp.status_code == 302
+    assert resp["Location"] == "/"

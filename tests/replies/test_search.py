@@ -201,6 +201,7 @@ def test_search_explains_its_ranking_and_reports_engine_time(api, supervisor, li
     assert first["why"]["match"] == "pinyin_title_prefix"
     assert {"tier", "team_usage", "own_usage"} <= set(first["why"])
     assert first["category"] == []
+    assert first["library_id"] == library["退款流程说明"].library_id
     assert first["id"] == library["退款流程说明"].id
     assert isinstance(body["took_ms"], float)
 

@@ -32,6 +32,7 @@ class SearchResult(Schema):
     body: str
     category: list[str]
     shortcut: str
+    library_id: int | None
     score: float
     highlights: Highlights
     why: dict[str, Any]

@@ -12,13 +12,15 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kefu.core import actions
-from kefu.core.auth import SESSION_ORG_KEY, memberships
+from kefu.core.auth import SESSION_ORG_KEY, member_from_session, memberships
+from kefu.core.models import Role
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -55,6 +57,13 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # Agents live in the panel; everyone else starts on the home page.
+        member = member_from_session(self.request)
+        if member is not None and member.role == Role.AGENT:
+            return reverse("panel:panel")
+        return super().get_default_redirect_url()
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -19,6 +19,7 @@ def result_dict(ix: OrgIndex, hit: Hit) -> dict[str, Any]:
     return {
         "id": ix.reply_id[d], "key": ix.key[d], "title": ix.title[d], "body": ix.body[d],
         "category": ix.category[d], "shortcut": ix.shortcut[d],
+        "library_id": ix.libraries[ix.lib[d]].id if ix.lib[d] >= 0 else None,
         "score": round(hit.score, 4),
         "highlights": {"title": [list(s) for s in hit.match.title],
                        "body": [list(s) for s in hit.match.body]},
