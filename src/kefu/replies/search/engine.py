@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from kefu.replies.search import query as Q
-from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
+from kefu.replies.search.index import T0, TAU, TOKEN_BITS, OrgIndex, gram_key
 from kefu.replies.search.postings import EMPTY, Postings, intersect, union
-from kefu.replies.search.text import fold
+from kefu.replies.search.text import fold, is_han
 
 Verify = Callable[[int], "Match | None"]
 # Candidates of a group: an array, or a function computing it only if the tier is reached.
@@ -214,16 +214,33 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
 
 def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
                   tier_shift: float = 0.0) -> list[tuple[float, Cands, Verify]]:
-    keys: list[int] = []
+    memo: dict[tuple[int, frozenset[int], frozenset[int]], np.ndarray] = {}
 
-    def lookup(postings: Postings) -> np.ndarray:
-        if not keys:
-            keys.extend(Q.candidate_keys(atoms, ix.vocab, mode))
-        found = union([postings.get(k) for k in keys])
-        pairs = Q.pair_key_sets(atoms, ix.vocab, mode)
-        for later in (pairs or [])[1:3]:  # every neighbour pair must be there
-            found = intersect(found, union([ix.pinyin.get(k) for k in later]))
-        return found
+    def pair_docs(postings: Postings, a: frozenset[int], b: frozenset[int]) -> np.ndarray:
+        # Chains share most pairs, and the start and anywhere groups share all but the
+        # first: each distinct lookup is done once per query.
+        key = (id(postings), a, b)
+        if key not in memo:
+            memo[key] = union([postings.get((x << TOKEN_BITS) | y) for x in a for y in b])
+        return memo[key]
+
+    def lookup(first: Postings) -> np.ndarray:
+        """Documents holding, for some reading of the term, every neighbouring pair of its
+        units (the first pair from ``first``: the title-start postings for prefixes)."""
+        found = []
+        for chain in Q.unit_chains(atoms, ix.vocab, mode):
+            if len(chain) == 1:
+                found.append(union([first.get(t << TOKEN_BITS) for t in chain[0]]))
+                continue
+            docs: np.ndarray | None = None
+            for i in range(min(len(chain) - 1, 4)):
+                got = pair_docs(first if i == 0 else ix.pinyin, chain[i], chain[i + 1])
+                docs = got if docs is None else intersect(docs, got)
+                if docs.size == 0:
+                    break
+            if docs is not None:
+                found.append(docs)
+        return union(found)
 
     label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
 
@@ -273,12 +290,15 @@ def search_term(s: Search, term: str) -> None:
         return  # a /shortcut is a code: near misses would only mislead
     # Typo passes, only when exact matching found too little.
     s.max_verify = TYPO_MAX_VERIFY
+    has_han = any(is_han(ch) for ch in term)
     if atoms is not None:
-        for mode, shift in ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)):
+        # Same-sound matching changes nothing for pinyin typed as letters; similar sounds do.
+        modes = ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)) if has_han else ((Q.FUZZY, 3.0),)
+        for mode, shift in modes:
             _run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift))
             if len(s.hits) >= min(s.limit, TYPO_THRESHOLD):
                 return
-    if len(term) >= 3:
+    if has_han and len(term) >= 3:  # a character left out or typed twice
         _edit_passes(s, term)
     if not s.hits:
         _prefix_fallback(s, term)

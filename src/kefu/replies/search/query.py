@@ -14,7 +14,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from kefu.replies.search.index import LETTER_BASE, TOKEN_BITS, Vocabulary
+from kefu.replies.search.index import LETTER_BASE, Vocabulary
 from kefu.replies.search.text import fuzzy_key, is_han, readings, syllable_prefixes, syllables
 
 EXACT, HOMOPHONE, FUZZY = 0, 1, 2
@@ -76,62 +76,63 @@ def _fuzzy_groups() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in groups.items()}
 
 
-def candidate_keys(atoms: Atoms, vocab: Vocabulary, mode: int = EXACT) -> set[int]:
-    """Pinyin posting keys, one of which every match must contain (first one or two units)."""
-    items = atoms.items
-    first = items[0]
-    nxt = items[1] if len(items) > 1 else None
-    firsts: list[tuple[int, set[int] | None]] = []  # (token of unit 1, tokens of unit 2)
-    if _han(first):
-        toks1 = _han_tokens(first, vocab, mode)
-        if nxt is None:
-            toks2 = None
-        elif _han(nxt):
-            toks2 = _han_tokens(nxt, vocab, mode)
-        else:
-            toks2 = {_letter(nxt[0])}
-        firsts.extend((t, toks2) for t in toks1)
-    else:
-        prefixes = syllable_prefixes()
-        for j in range(1, len(first) + 1):
-            piece = first[:j]
-            if not first[0].isalpha():
-                tok = _letter(first[0])
-                tail = first[1:]
-                toks2 = {_letter(tail[0])} if tail else (
-                    None if nxt is None else (_han_tokens(nxt, vocab, mode) if _han(nxt)
-                                              else {_letter(nxt[0])}))
-                firsts.append((tok, toks2))
-                break
-            if piece not in prefixes:
-                break
-            use_syllable = mode == EXACT and _maximal(piece)
-            tok = vocab.syllable_ids[piece] if use_syllable else _letter(piece[0])
-            if j == len(first):
-                toks2 = None if nxt is None else (
-                    _han_tokens(nxt, vocab, mode) if _han(nxt) else {_letter(nxt[0])})
-                firsts.append((tok, toks2))
-            elif first[j] not in _CANNOT_START:
-                firsts.append((tok, {_letter(first[j])}))
-    keys: set[int] = set()
-    for tok, toks2 in firsts:
-        if toks2 is None:
-            keys.add(tok << TOKEN_BITS)
-        else:
-            keys.update((tok << TOKEN_BITS) | t2 for t2 in toks2)
-    return keys
+MAX_CHAINS = 24  # segmentations explored
+MAX_KEPT = 8  # the fewest-unit ones kept: whole syllables before initials
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def pair_key_sets(atoms: Atoms, vocab: Vocabulary, mode: int) -> list[set[int]] | None:
-    """For an all-Chinese term: the pinyin pair keys of each pair of neighbours; a match
-    has one key of every set, so intersecting them narrows the candidates a lot."""
-    items = atoms.items
-    if len(items) < 3 or not all(_han(a) for a in items):
+def _run_units(run: str, vocab: Vocabulary, mode: int) -> list[list[frozenset[int]]]:
+    """Ways a latin/digit run splits into units as the matcher reads them (whole readings,
+    initials, a final unfinished reading), each unit as the pinyin tokens it must carry."""
+    sylls, prefixes = syllables(), syllable_prefixes()
+    out: list[list[frozenset[int]]] = []
+
+    def unit_tokens(u: str, final: bool) -> frozenset[int] | None:
+        if u.isdigit() or not u.isalpha():
+            return frozenset({_letter(u)}) if len(u) == 1 else None
+        if final and u in prefixes:
+            if u in sylls and _maximal(u) and mode == EXACT:
+                return frozenset({vocab.syllable_ids[u]})
+            return frozenset({_letter(u[0])})
+        if u in sylls and len(u) > 1:
+            if mode == FUZZY:
+                group = _fuzzy_groups().get(fuzzy_key(u), frozenset({u}))
+                return frozenset(vocab.syllable_ids[x] for x in group if x in vocab.syllable_ids)
+            return frozenset({vocab.syllable_ids[u]})
+        if (len(u) == 1 and u not in _CANNOT_START) or u in ("zh", "ch", "sh"):
+            return frozenset({_letter(u[0])})
         return None
-    toks = [_han_tokens(a, vocab, mode) for a in items]
-    return [{(a << TOKEN_BITS) | b for a in toks[i] for b in toks[i + 1]}
-            for i in range(len(items) - 1)]
+
+    def walk(pos: int, acc: list[frozenset[int]]) -> None:
+        if len(out) >= MAX_CHAINS:
+            return
+        if pos == len(run):
+            out.append(list(acc))
+            return
+        for length in range(min(6, len(run) - pos), 0, -1):
+            toks = unit_tokens(run[pos:pos + length], pos + length == len(run))
+            if toks:
+                acc.append(toks)
+                walk(pos + length, acc)
+                acc.pop()
+
+    walk(0, [])
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def unit_chains(atoms: Atoms, vocab: Vocabulary, mode: int = EXACT
+                ) -> list[list[frozenset[int]]]:
+    """Every reading of the term as a chain of units (token sets), fewest units first."""
+    chains: list[list[frozenset[int]]] = [[]]
+    for atom in atoms.items:
+        if _han(atom):
+            options = [[frozenset(_han_tokens(atom, vocab, mode))]]
+        else:
+            options = _run_units(atom, vocab, mode)
+        chains = [c + o for c in chains for o in options][:MAX_CHAINS]
+        if not chains:
+            return []
+    return sorted(chains, key=len)[:MAX_KEPT]
 
 
 @functools.lru_cache(maxsize=1 << 16)
