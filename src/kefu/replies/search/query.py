@@ -3,9 +3,11 @@
 A term like ``退kuan`` or ``thh`` is a sequence of *atoms*: Chinese characters and runs of
 latin letters/digits. It matches consecutive characters of a field when every Chinese atom
 matches one character (the same one; or, for typo passes, one that sounds the same) and
-every latin run splits into pieces, each a non-empty prefix of a reading of the next
-character: ``tuikuan`` = tui+kuan, ``tuik`` = tui+k, ``thh`` = t+h+h, ``zhangq`` = zhang+q.
-A latin letter or digit in the field reads as itself, so ``xl`` finds "XL码".
+every latin run splits into pieces, one per character: a whole reading, its initial (t, zh),
+or — only at the very end — an unfinished reading: ``tuikuan`` = tui+kuan, ``tuik`` =
+tui+k, ``thh`` = t+h+h, ``zhangq`` = zhang+q. A latin letter or digit in the field reads as
+itself, so ``xl`` finds "XL码". Candidates come from the pinyin-token pairs of every way the
+term splits into such units (``unit_chains``); the matcher then checks each candidate.
 """
 
 from __future__ import annotations
