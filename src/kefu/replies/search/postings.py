@@ -8,6 +8,7 @@ next rebuild. Keys are integers the index derives from characters or pinyin toke
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 
 import numpy as np
 
@@ -16,13 +17,20 @@ EMPTY = np.empty(0, dtype=np.int32)
 
 
 class Postings:
-    __slots__ = ("delta", "docs", "keys", "starts")
+    __slots__ = ("delta", "docs", "keys", "slices", "starts")
+
+    # Up to this many distinct keys, a dict maps each key to its slice: a dict lookup costs
+    # ~0.1 µs against ~3 µs for np.searchsorted, and queries look up dozens of keys.
+    DICT_KEYS_MAX = 300_000
 
     def __init__(self, keys: np.ndarray, starts: np.ndarray, docs: np.ndarray) -> None:
         self.keys = keys
         self.starts = starts
         self.docs = docs
         self.delta: dict[int, list[int]] = defaultdict(list)
+        self.slices: dict[int, tuple[int, int]] | None = None
+        if keys.size <= self.DICT_KEYS_MAX:
+            self.slices = dict(zip(keys.tolist(), pairwise(starts.tolist()), strict=True))
 
     @classmethod
     def build(cls, keys: np.ndarray, docs: np.ndarray) -> Postings:
@@ -40,15 +48,22 @@ class Postings:
         return cls(k[starts[:-1]], starts, d)
 
     def get(self, key: int) -> np.ndarray:
-        i = int(np.searchsorted(self.keys, key))
-        main = (self.docs[self.starts[i]:self.starts[i + 1]]
-                if i < self.keys.size and int(self.keys[i]) == key else EMPTY)
+        if self.slices is not None:
+            bounds = self.slices.get(key)
+            main = self.docs[bounds[0]:bounds[1]] if bounds is not None else EMPTY
+        else:
+            i = int(np.searchsorted(self.keys, key))
+            main = (self.docs[self.starts[i]:self.starts[i + 1]]
+                    if i < self.keys.size and int(self.keys[i]) == key else EMPTY)
         extra = self.delta.get(key)
         if extra:
             return np.concatenate((main, np.asarray(extra, dtype=np.int32)))
         return main
 
     def count(self, key: int) -> int:
+        if self.slices is not None:
+            lo, hi = self.slices.get(key, (0, 0))
+            return hi - lo + len(self.delta.get(key, ()))
         i = int(np.searchsorted(self.keys, key))
         n = int(self.starts[i + 1] - self.starts[i]) if (
             i < self.keys.size and int(self.keys[i]) == key) else 0
@@ -59,7 +74,9 @@ class Postings:
             self.delta[key].append(doc)
 
     def nbytes(self) -> int:
-        return int(self.keys.nbytes + self.starts.nbytes + self.docs.nbytes)
+        # A dict entry with its int keys and tuple is about 150 bytes.
+        extra = 150 * len(self.slices) if self.slices is not None else 0
+        return int(self.keys.nbytes + self.starts.nbytes + self.docs.nbytes) + extra
 
 
 def union(arrays: list[np.ndarray]) -> np.ndarray:
