@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
-from kefu.core.events import get_bus
-from kefu.core.events.hub import Envelope, Hub
 from kefu.core.models import Member
+from kefu.core.orgcache import OrgCache
 from kefu.replies.models import Scope
 from kefu.replies.search.registry import library_infos, load_rows, row_from_event
 from kefu.suggestions.model import (
@@ -34,73 +31,30 @@ MAX_MODELS = 100
 FREEZE_ABOVE = 10_000  # replies + examples: smaller models cost the collector little
 
 
-class Registry:
+class Registry(OrgCache[OrgModel]):
+    idle_seconds = IDLE_SECONDS
+    max_entries = MAX_MODELS
+
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.models: OrderedDict[int, OrgModel] = OrderedDict()
-        self.building: dict[int, threading.Lock] = {}
-        self.hub: Hub | None = None
+        super().__init__()
         self.weights = Weights()
 
-    def _ensure_listening(self) -> None:
-        bus = get_bus()
-        if self.hub is not bus.hub:
-            with self.lock:
-                self.models.clear()  # a new bus (tests): models may have missed events
-            self.hub = bus.hub
-            bus.hub.listen(self.on_event)
-            bus.start()
-
-    def get(self, org_id: int) -> OrgModel:
-        self._ensure_listening()
-        with self.lock:
-            model = self.models.get(org_id)
-            if model is not None:
-                self.models.move_to_end(org_id)
-                return model
-            lock = self.building.setdefault(org_id, threading.Lock())
-        with lock:
-            with self.lock:
-                model = self.models.get(org_id)
-            if model is None:
-                model = build_model(org_id, self.weights)
-                with self.lock:
-                    self.models[org_id] = model
-                    self._evict()
-                # A built model is hundreds of thousands of long-lived objects; the cyclic
-                # collector would walk them all on every full collection (pauses of tens of
-                # ms in the middle of a suggestion). Nothing in it forms cycles, so it can
-                # live outside the collector; reference counting still frees it on eviction.
-                if model.n + model.n_examples >= FREEZE_ABOVE:
-                    gc.collect()
-                    gc.freeze()
+    def build(self, org_id: int) -> OrgModel:
+        model = build_model(org_id, self.weights)
+        # A built model is hundreds of thousands of long-lived objects; the cyclic
+        # collector would walk them all on every full collection (pauses of tens of
+        # ms in the middle of a suggestion). Nothing in it forms cycles, so it can
+        # live outside the collector; reference counting still frees it on eviction.
+        if model.n + model.n_examples >= FREEZE_ABOVE:
+            gc.collect()
+            gc.freeze()
         return model
 
-    def _evict(self) -> None:
-        now = time.monotonic()
-        for org_id in list(self.models):
-            if now - self.models[org_id].last_used > IDLE_SECONDS \
-                    or len(self.models) > MAX_MODELS:
-                del self.models[org_id]
-
-    def drop(self, org_id: int) -> None:
-        with self.lock:
-            self.models.pop(org_id, None)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.models.clear()
-
-    def on_event(self, env: Envelope) -> None:
-        with self.lock:
-            model = self.models.get(env.org_id)
-        if model is None:
-            return  # not built here: it reads the database when first needed
-        ev = env.event
+    def apply(self, org_id: int, model: OrgModel, ev: dict[str, Any]) -> None:
         kind, op = ev.get("type"), ev.get("op")
         if kind == "replies":
             if op == "reload":
-                self.drop(env.org_id)
+                self.drop(org_id)
             elif op == "remove":
                 model.remove_reply(int(ev["id"]))
             elif ev.get("reply"):
@@ -109,7 +63,7 @@ class Registry:
             model.record_use(int(ev["id"]))
         elif kind == "suggestion_examples":
             if op == "reload":
-                self.drop(env.org_id)
+                self.drop(org_id)
             elif op == "remove":
                 model.remove_example(int(ev["id"]))
             elif op == "add":

@@ -4,17 +4,14 @@ current by the event bus (also across processes, through Redis), evicted when id
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
 from django.db.models import F
 
-from kefu.core.events import get_bus
-from kefu.core.events.hub import Envelope, Hub
 from kefu.core.models import Member
+from kefu.core.orgcache import OrgCache
 from kefu.replies.models import Category, Library, MemberReplyStat, Reply, Scope
 from kefu.replies.search.engine import Viewer
 from kefu.replies.search.index import LibraryInfo, OrgIndex
@@ -25,82 +22,37 @@ IDLE_SECONDS = 30 * 60
 MAX_INDEXES = 200
 
 
-class Registry:
+class Registry(OrgCache[OrgIndex]):
+    idle_seconds = IDLE_SECONDS
+    max_entries = MAX_INDEXES
+
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.indexes: OrderedDict[int, OrgIndex] = OrderedDict()
-        self.building: dict[int, threading.Lock] = {}
+        super().__init__()
         self.categories: dict[int, dict[int, int]] = {}  # org -> category -> parent (or self)
-        self.hub: Hub | None = None
 
-    # --- lifecycle -----------------------------------------------------------------
-
-    def _ensure_listening(self) -> None:
-        bus = get_bus()
-        if self.hub is not bus.hub:
-            with self.lock:
-                self.indexes.clear()  # a new bus (tests): indexes may have missed events
-            self.hub = bus.hub
-            bus.hub.listen(self.on_event)
-            bus.start()  # with Redis, the reader brings other processes' edits
-
-    def get(self, org_id: int) -> OrgIndex:
-        self._ensure_listening()
-        with self.lock:
-            ix = self.indexes.get(org_id)
-            if ix is not None:
-                self.indexes.move_to_end(org_id)
-                ix.last_used = time.monotonic()
-                if not ix.needs_rebuild():
-                    return ix
-            lock = self.building.setdefault(org_id, threading.Lock())
-        with lock:  # one build per organization at a time; others wait for it
-            with self.lock:
-                ix = self.indexes.get(org_id)
-            if ix is None or ix.needs_rebuild():
-                ix = build_index(org_id)
-                self.categories[org_id] = category_parents(org_id)
-                with self.lock:
-                    self.indexes[org_id] = ix
-                    self._evict()
+    def build(self, org_id: int) -> OrgIndex:
+        ix = build_index(org_id)
+        self.categories[org_id] = category_parents(org_id)
         return ix
 
-    def _evict(self) -> None:
-        now = time.monotonic()
-        for org_id in list(self.indexes):
-            ix = self.indexes[org_id]
-            if now - ix.last_used > IDLE_SECONDS or len(self.indexes) > MAX_INDEXES:
-                del self.indexes[org_id]
-                self.categories.pop(org_id, None)
+    def stale(self, entry: OrgIndex) -> bool:
+        return entry.needs_rebuild()
 
-    def drop(self, org_id: int) -> None:
-        with self.lock:
-            self.indexes.pop(org_id, None)
+    def forget(self, org_id: int) -> None:
+        self.categories.pop(org_id, None)
 
-    def clear(self) -> None:
-        with self.lock:
-            self.indexes.clear()
-            self.categories.clear()
-
-    # --- events --------------------------------------------------------------------
-
-    def on_event(self, env: Envelope) -> None:
-        with self.lock:
-            ix = self.indexes.get(env.org_id)
-        if ix is None:
-            return  # not built here: it will read the database when first needed
-        ev = env.event
+    def apply(self, org_id: int, ix: OrgIndex, ev: dict[str, Any]) -> None:
         kind, op = ev.get("type"), ev.get("op")
         if kind == "replies":
             if op == "reload":
-                self.drop(env.org_id)
+                self.drop(org_id)
             elif op == "remove":
                 ix.remove(int(ev["id"]))
             elif ev.get("reply"):
-                ix.upsert(row_from_event(ev["reply"], self.categories.get(env.org_id, {})))
+                ix.upsert(row_from_event(ev["reply"], self.categories.get(org_id, {})))
         elif kind == "reply_categories" and ev.get("category"):
             cat = ev["category"]
-            self.categories.setdefault(env.org_id, {})[cat["id"]] = cat["parent_id"] or cat["id"]
+            self.categories.setdefault(org_id, {})[cat["id"]] = cat["parent_id"] or cat["id"]
         elif kind == "reply_uses":
             ix.record_use(int(ev["id"]), int(ev["member_id"]), float(ev["at"]))
 
