@@ -44,7 +44,7 @@ MIDDLEWARE = [
     # Django's standard chain, declared sync-only so it runs in one thread (core/middleware.py).
     "kefu.core.middleware.SecurityMiddleware",
     "kefu.core.middleware.SessionMiddleware",
-    "kefu.core.middleware.LanguageMiddleware",
+    "kefu.core.i18n.LanguageMiddleware",
     "kefu.core.middleware.CommonMiddleware",
     "kefu.core.middleware.CsrfViewMiddleware",
     "kefu.core.middleware.AuthenticationMiddleware",

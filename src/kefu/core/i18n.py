@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -29,32 +28,20 @@ def pick_language(request: HttpRequest) -> tuple[str, bool]:
 
 
 class LanguageMiddleware:
+    """Sync-only, like the rest of the chain (see core/middleware.py)."""
+
     sync_capable = True
-    async_capable = True
+    async_capable = False
 
-    def __init__(self, get_response: Callable) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
 
-    def _activate(self, request: HttpRequest) -> tuple[str, bool]:
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         lang, explicit = pick_language(request)
         translation.activate(lang)
         request.LANGUAGE_CODE = lang
-        return lang, explicit
-
-    def _finish(self, response: HttpResponse, lang: str, explicit: bool) -> HttpResponse:
+        response = self.get_response(request)
         if explicit:
             response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="Lax")
         response.headers.setdefault("Content-Language", lang)
         return response
-
-    def __call__(self, request: HttpRequest):
-        if iscoroutinefunction(self):
-            return self.__acall__(request)
-        lang, explicit = self._activate(request)
-        return self._finish(self.get_response(request), lang, explicit)
-
-    async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        lang, explicit = self._activate(request)
-        return self._finish(await self.get_response(request), lang, explicit)

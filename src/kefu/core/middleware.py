@@ -15,18 +15,12 @@ from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.middleware import clickjacking, common, csrf, security
 
-from kefu.core import i18n
-
 
 class SecurityMiddleware(security.SecurityMiddleware):
     async_capable = False
 
 
 class SessionMiddleware(sessions.SessionMiddleware):
-    async_capable = False
-
-
-class LanguageMiddleware(i18n.LanguageMiddleware):
     async_capable = False
 
 

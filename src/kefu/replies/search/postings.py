@@ -60,15 +60,6 @@ class Postings:
             return np.concatenate((main, np.asarray(extra, dtype=np.int32)))
         return main
 
-    def count(self, key: int) -> int:
-        if self.slices is not None:
-            lo, hi = self.slices.get(key, (0, 0))
-            return hi - lo + len(self.delta.get(key, ()))
-        i = int(np.searchsorted(self.keys, key))
-        n = int(self.starts[i + 1] - self.starts[i]) if (
-            i < self.keys.size and int(self.keys[i]) == key) else 0
-        return n + len(self.delta.get(key, ()))
-
     def add(self, keys: set[int], doc: int) -> None:
         for key in keys:
             self.delta[key].append(doc)
