@@ -154,3 +154,55 @@ def test_revoke_is_idempotent(owner: Member):
     first = actions.do_revoke_token(token, owner).revoked_at
     again = actions.do_revoke_token(ApiToken.objects.get(pk=token.pk), owner).revoked_at
     assert first == again
+
+
+@pytest.mark.django_db
+def test_a_token_in_use_sees_every_change_to_its_member_at_once(
+        created: dict[str, Any], agent: Member, org: Organization, owner: Member):
+    # Given an agent's token that has been used (so its member is remembered)
+    client = bearer(created["token"])
+    me = client.get("/api/v1/me").json()["member"]
+    assert me["role"] == "agent"
+    assert client.get("/api/v1/tokens").status_code == 403
+
+    # When the agent is promoted, with a plain UPDATE that sends no signal
+    Member.objects.filter(pk=agent.pk).update(role="admin", display_name="新主管")
+    # Then the very next call acts with the new role and shows the new name
+    me = client.get("/api/v1/me").json()["member"]
+    assert (me["role"], me["display_name"]) == ("admin", "新主管")
+    assert client.get("/api/v1/tokens").status_code == 200
+
+    # When the agent joins a department and the department is renamed
+    dept = actions.do_create_department(org, "售后", owner)
+
+    def departments() -> set[str]:
+        return {d["name"] for d in client.get("/api/v1/me").json()["member"]["departments"]}
+
+    before = departments()
+    assert "售后" not in before
+    Member.objects.get(pk=agent.pk).departments.add(dept)
+    assert departments() == before | {"售后"}
+    type(dept).objects.filter(pk=dept.pk).update(name="售后二组")
+    assert departments() == before | {"售后二组"}
+
+    # When the member is deactivated, or the token revoked behind the API's back
+    Member.objects.filter(pk=agent.pk).update(is_active=False)
+    assert client.get("/api/v1/me").status_code == 401
+    Member.objects.filter(pk=agent.pk).update(is_active=True)
+    assert client.get("/api/v1/me").status_code == 200
+    ApiToken.objects.filter(pk=created["id"]).update(revoked_at=ApiToken.objects.get(
+        pk=created["id"]).created_at)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+@pytest.mark.django_db
+def test_each_request_gets_its_own_member_object(created: dict[str, Any]):
+    # A view that sets an attribute on request.auth must not leak it into the next request
+    from kefu.core.auth import member_from_token
+
+    first = member_from_token(created["token"])
+    second = member_from_token(created["token"])
+    assert first is not None and second is not None
+    assert first is not second
+    first.display_name = "改过"
+    assert member_from_token(created["token"]).display_name != "改过"  # type: ignore[union-attr]

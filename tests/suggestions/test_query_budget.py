@@ -13,12 +13,12 @@ from kefu.core.models import Member
 from kefu.replies.models import Reply
 from kefu.suggestions.actions import do_learn_example
 
-# Pinned. The caller (token, member, departments); the example list then counts and fetches
-# one page with its replies and authors. A suggestion adds nothing once the model is built
-# (a reply with {variables} reads the organization's variables: one more).
-SUGGEST_QUERIES = 3
-SUGGEST_WITH_VARIABLES_QUERIES = 4
-EXAMPLES_LIST_QUERIES = 5
+# Pinned. The caller (token with its member in one row, departments); the example list then
+# counts and fetches one page with its replies and authors. A suggestion adds nothing once
+# the model is built (a reply with {variables} reads the organization's variables: one more).
+SUGGEST_QUERIES = 2
+SUGGEST_WITH_VARIABLES_QUERIES = 3
+EXAMPLES_LIST_QUERIES = 4
 
 
 def _queries(call: Any) -> int:

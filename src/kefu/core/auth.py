@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
@@ -17,6 +18,7 @@ from ninja.utils import check_csrf
 
 from kefu.core.errors import CsrfFailed
 from kefu.core.models import ApiToken, Member, hash_token
+from kefu.core.tokencache import tokens
 
 SESSION_ORG_KEY = "kefu_org"
 # last_used_at is written at most this often per token, so busy bots don't write every call.
@@ -31,18 +33,42 @@ def member_from_token(raw: str) -> Member | None:
     raw = raw.strip()
     if not raw.startswith(ApiToken.PREFIX):
         return None
+    digest = hash_token(raw)
+    # Cheap SQL re-reads every row the member depends on; the ORM only runs when one of them
+    # changed since the last request with this token (core/tokencache.py).
+    fingerprint = tokens.fingerprint(digest)
+    if fingerprint is None:
+        return None
+    member = tokens.get(digest, fingerprint)
+    fresh = member is None
+    if member is None:
+        member = _resolve_token(digest)
+        if member is None:
+            return None
+    token_id, last_used = member.token_last_used  # type: ignore[attr-defined]
+    now = timezone.now()
+    if last_used is None or now - last_used > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        member.token_last_used = (token_id, now)  # type: ignore[attr-defined]
+        fingerprint, fresh = tokens.fingerprint(digest), True
+    if fresh and fingerprint is not None:
+        tokens.put(digest, fingerprint, member)
+    return member
+
+
+def _resolve_token(digest: str) -> Member | None:
     token = (
         ApiToken.objects.select_related("member__organization", "member__user")
-        .filter(digest=hash_token(raw), revoked_at__isnull=True,
+        .filter(digest=digest, revoked_at__isnull=True,
                 member__is_active=True, member__user__is_active=True)
         .first()
     )
     if token is None:
         return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return member_queryset().get(pk=token.member_id)
+    member = token.member
+    prefetch_related_objects([member], "departments")
+    member.token_last_used = (token.pk, token.last_used_at)  # type: ignore[attr-defined]
+    return member
 
 
 def memberships(user: Any) -> Any:
