@@ -34,9 +34,6 @@ django.setup(set_prefix=False)
 # the pool.
 ASYNC_ONLY_MIDDLEWARE = ("servestatic.middleware.ServeStaticMiddleware",)
 LOOP_PATHS = ("/api/v1/events", settings.STATIC_URL)
-# Threads serving ordinary requests in one process: a request holds one while it runs,
-# and each keeps its own database connection.
-POOL_THREADS = int(os.environ.get("KEFU_SERVER_THREADS", "8"))
 
 
 class PoolHandler(WSGIHandler):
@@ -53,7 +50,7 @@ class PoolHandler(WSGIHandler):
 
 
 _loop = ASGIHandler()
-_pool = WSGIMiddleware(PoolHandler(), workers=POOL_THREADS)  # type: ignore[arg-type]
+_pool = WSGIMiddleware(PoolHandler(), workers=settings.KEFU_SERVER_THREADS)  # type: ignore[arg-type]
 
 
 async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:

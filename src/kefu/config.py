@@ -37,6 +37,7 @@ KEYS: dict[str, tuple[type, Any, str]] = {
     "time_zone": (str, "Asia/Shanghai", "Time zone for dates shown to people."),
     "event_retention_seconds": (int, 900, "How long missed live events can be resumed."),
     "event_heartbeat_seconds": (float, 15.0, "Seconds between SSE heartbeats."),
+    "server_threads": (int, 8, "Threads per `kefu serve` worker for ordinary requests."),
     "semantic_model": (str, "", "Optional sentence embeddings for suggestions: "
                        "use-multilingual or a local sentence-transformers directory."),
 }
@@ -61,6 +62,7 @@ class Config:
     time_zone: str
     event_retention_seconds: int
     event_heartbeat_seconds: float
+    server_threads: int
     semantic_model: str
     sources: dict[str, str] = field(default_factory=dict)  # key -> "env"/"file"/"default"
 
@@ -145,6 +147,8 @@ def load(environ: os._Environ[str] | dict[str, str] | None = None) -> Config:
     data_dir = Path(values["data_dir"]).expanduser().resolve()
     if values["language"] not in LANGUAGES:
         raise ConfigError(f"{where('language')} must be one of {', '.join(LANGUAGES)}.")
+    if not 1 <= values["server_threads"] <= 256:
+        raise ConfigError(f"{where('server_threads')} must be between 1 and 256.")
     if values["redis_url"] and urlsplit(values["redis_url"]).scheme not in {"redis", "rediss"}:
         raise ConfigError(f"{where('redis_url')} must start with redis:// or rediss://.")
     if not values["allowed_hosts"]:

@@ -88,6 +88,8 @@ def test_debug_on_replaces_an_empty_stored_secret(env: dict[str, str], tmp_path:
     ("KEFU_DATABASE_URL", "postgresql://db/"),
     ("KEFU_DATABASE_URL", "sqlite://"),
     ("KEFU_REDIS_URL", "localhost:6379"),
+    ("KEFU_SERVER_THREADS", "0"),
+    ("KEFU_SERVER_THREADS", "many"),
     ("KEFU_ALLOWED_HOSTS", " , "),
     ("KEFU_TIME_ZONE", "Mars/Olympus"),
 ])

@@ -202,7 +202,8 @@ def test_each_request_gets_its_own_member_object(created: dict[str, Any]):
 
     first = member_from_token(created["token"])
     second = member_from_token(created["token"])
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     assert first is not second
     first.display_name = "改过"
     assert member_from_token(created["token"]).display_name != "改过"  # type: ignore[union-attr]
