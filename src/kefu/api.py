@@ -76,6 +76,8 @@ def _explain(err: dict[str, Any]) -> str:
         return messages[kind]
     if kind == "string_too_long":
         return _("Too long: at most %(n)s characters.") % {"n": ctx.get("max_length")}
+    if kind == "too_long":
+        return _("Too many: at most %(n)s items.") % {"n": ctx.get("max_length")}
     if kind == "string_too_short":
         return _("Too short: at least %(n)s characters.") % {"n": ctx.get("min_length")}
     if kind in ("greater_than_equal", "greater_than"):

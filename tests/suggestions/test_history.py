@@ -32,7 +32,7 @@ def test_reply_text_is_matched_to_the_closest_reply(org: Organization,
         {"message": "好的谢谢", "reply_text": "结束语"},  # a title is a match too
     ))
     assert parsed.problems == []
-    assert [(m, r.key) for m, r in parsed.rows] == [
+    assert [(m, r.key) for m, r, _s in parsed.rows] == [
         ("退款多久能到", "TK-01"), ("能退吗", "TH-01"), ("好的谢谢", "JS-01")]
 
 
@@ -47,7 +47,7 @@ def test_rows_that_match_nothing_are_reported_by_line(org: Organization,
         {"reply_key": "FH-01"},
         {"message": "只有消息"},
     ))
-    assert [(m, r.key) for m, r in parsed.rows] == [("发货了吗", "FH-01")]
+    assert [(m, r.key) for m, r, _s in parsed.rows] == [("发货了吗", "FH-01")]
     assert [p["line"] for p in parsed.problems] == [2, 3, 4, 5, 6]
     assert all(p["message"] for p in parsed.problems)
 

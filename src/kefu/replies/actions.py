@@ -272,9 +272,11 @@ def do_reorder_replies(actor: Member | None, library: Library, category: Categor
 
 # --- usage -----------------------------------------------------------------------------
 
-def do_record_use(member: Member, reply: Reply, source: str, message: str = "") -> ReplyUse:
+def do_record_use(member: Member, reply: Reply, source: str, message: str = "",
+                  conversation: str = "") -> ReplyUse:
     """Count a use (the panel calls this when a reply is copied). Not audited: it is
-    usage data, not a change, and reports read ReplyUse directly."""
+    usage data, not a change, and reports read ReplyUse directly. ``conversation`` (the
+    chat's id) lets suggestions learn which reply follows which."""
     from kefu.replies.text import mask_personal_data
     from kefu.suggestions.actions import learn_from_use
 
@@ -293,7 +295,7 @@ def do_record_use(member: Member, reply: Reply, source: str, message: str = "") 
                                                    last_used_at=now)
             except IntegrityError:  # a double click: the other request created it first
                 stat.update(count=F("count") + 1, last_used_at=now)
-        learn_from_use(use)  # the buyer's message and this reply: a learned example
+        learn_from_use(use, conversation)  # the buyer's message and this reply: an example
         send_event_on_commit(member.organization_id, ReplyUseEvent(
             id=reply.id, member_id=member.id, at=now.timestamp()),
             Audience(member_ids=(member.id,)))

@@ -36,6 +36,7 @@ from kefu.replies.access import (
 from kefu.replies.models import Category, Library, Reply, Revision, Scope, UseSource, Variable
 from kefu.replies.validation import normalize_shortcut, normalize_text
 from kefu.replies.variables import render
+from kefu.suggestions.models import CONVERSATION_MAX
 
 router = Router(tags=["replies"])
 
@@ -179,6 +180,10 @@ class ReorderIn(Schema):
 class UseIn(Schema):
     source: UseSource
     message: str | None = Field(None, max_length=4000)
+    conversation: str | None = Field(
+        None, max_length=CONVERSATION_MAX,
+        description="the chat this use belongs to (any stable id, e.g. the chat platform's); "
+                    "suggestions then learn which reply follows which")
 
 
 class UseOut(Schema):
@@ -407,7 +412,8 @@ def restore_revision(request: HttpRequest, reply_id: int, version: int,
 def record_use(request: HttpRequest, reply_id: int, body: UseIn) -> Status[Any]:
     m = me(request)
     reply = access_reply_by_id(m, reply_id)
-    use = actions.do_record_use(m, reply, body.source, body.message or "")
+    use = actions.do_record_use(m, reply, body.source, body.message or "",
+                                body.conversation or "")
     reply.refresh_from_db(fields=["usage_count"])
     return Status(201, {"id": use.id, "reply_id": reply.id, "usage_count": reply.usage_count})
 

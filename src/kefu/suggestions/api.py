@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -12,9 +12,10 @@ from pydantic import field_validator
 
 from kefu.api import paged
 from kefu.core.access import require_manager
-from kefu.core.errors import NotFound
+from kefu.core.errors import KefuError, NotFound
 from kefu.core.models import Member
 from kefu.suggestions import actions
+from kefu.suggestions.context import MAX_TURNS
 from kefu.suggestions.models import LearnedExample
 from kefu.suggestions.service import MAX_LIMIT, suggest
 from kefu.suggestions.understanding import MESSAGE_MAX
@@ -26,10 +27,22 @@ def me(request: HttpRequest) -> Member:
     return request.auth  # type: ignore[attr-defined]
 
 
+class ContextTurn(Schema):
+    from_: Literal["buyer", "agent"] = Field(alias="from")
+    text: str | None = Field(None, max_length=MESSAGE_MAX,
+                             description="what was said (a buyer turn needs it)")
+    reply_id: int | None = Field(None, description="the library reply the agent sent")
+
+
 class SuggestIn(Schema):
     message: str = Field(min_length=1, max_length=MESSAGE_MAX,
                          description="the buyer's message as pasted (emoji, order numbers...)")
     limit: int = Field(5, ge=1, le=MAX_LIMIT)
+    context: list[ContextTurn] | None = Field(
+        None, max_length=MAX_TURNS,
+        description="earlier turns of this conversation, oldest first: the buyer's "
+                    "messages and what the agent sent; [] when the conversation has just "
+                    "begun. Reply ids the caller may not see are ignored.")
 
     @field_validator("message")
     @classmethod
@@ -64,7 +77,19 @@ class SuggestOut(Schema):
 @router.post("/suggest", response=SuggestOut,
              summary="Rank the replies that answer a buyer's message")
 def suggest_endpoint(request: HttpRequest, body: SuggestIn) -> dict[str, Any]:
-    return suggest(me(request), body.message, body.limit)
+    context = None
+    if body.context is not None:
+        context = []
+        for number, turn in enumerate(body.context, 1):
+            text = (turn.text or "").strip()
+            if turn.from_ == "buyer" and not text:
+                raise KefuError(_("Context turn %(n)d: a buyer turn needs its text.")
+                                % {"n": number})
+            if turn.from_ == "agent" and not text and turn.reply_id is None:
+                raise KefuError(_("Context turn %(n)d: an agent turn needs a reply_id or "
+                                  "its text.") % {"n": number})
+            context.append({"from": turn.from_, "text": text, "reply_id": turn.reply_id})
+    return suggest(me(request), body.message, body.limit, context)
 
 
 class ExampleOut(Schema):

@@ -15,3 +15,7 @@ class ExampleEvent(BaseModel):
     id: int = 0
     reply_id: int = 0
     normalized: str = ""
+    # Its place in a conversation (context.py): the previous turn's reply ids, and how
+    # many library replies came before; None when it had no conversation.
+    previous: list[int] = []
+    turn: int | None = None

@@ -1,13 +1,18 @@
 """Reading chat history for learning: JSONL rows ``{"message", "reply_key"}`` or
 ``{"message", "reply_text"}``. A reply_text is matched to the closest reply of the
-organization (what the agent sent is often the script lightly edited)."""
+organization (what the agent sent is often the script lightly edited).
+
+An optional ``"session"`` (any text, e.g. the chat id) ties rows into a conversation: the
+rows of one session, in file order, are its turns, and suggestions learn which reply followed
+which (context.py). Consecutive rows of a session with the same message are one turn in
+which the agent sent several replies."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
@@ -15,6 +20,7 @@ from kefu.core.models import Organization
 from kefu.replies.models import Reply
 from kefu.replies.search.text import fold
 from kefu.suggestions.index import SparseIndex
+from kefu.suggestions.models import CONVERSATION_MAX
 
 # Below this similarity a reply_text matches no reply (and the row is reported).
 MIN_SIMILARITY = 0.5
@@ -83,9 +89,15 @@ class ReplyMatcher:
         return found
 
 
+class HistoryRow(NamedTuple):
+    message: str
+    reply: Reply
+    session: str = ""  # empty: the row belongs to no known conversation
+
+
 @dataclass
 class ParsedHistory:
-    rows: list[tuple[str, Reply]] = field(default_factory=list)
+    rows: list[HistoryRow] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -125,5 +137,13 @@ def parse_history(org: Organization, data: bytes) -> ParsedHistory:
             out.problems.append({"line": number, "message": _(
                 "Give reply_key or reply_text.")})
             continue
-        out.rows.append((message, reply))
+        session = row.get("session", "")
+        if isinstance(session, int) and not isinstance(session, bool):
+            session = str(session)
+        if not isinstance(session, str) or len(session) > CONVERSATION_MAX:
+            out.problems.append({"line": number, "message": _(
+                "The session must be text of at most %(n)d characters.") % {
+                    "n": CONVERSATION_MAX}})
+            continue
+        out.rows.append(HistoryRow(message, reply, session.strip()))
     return out

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from kefu.suggestions.context import Context, Sequences
 from kefu.suggestions.index import ClassCounts, SparseIndex
 from kefu.suggestions.understanding import (
     Understood,
@@ -57,6 +58,11 @@ class Weights:
     # near_threshold) is direct evidence, however few examples there are.
     near_threshold: float = 0.5
     w_near: float = 0.8
+    # Conversation context (context.py): the score is multiplied by the context's lift
+    # over plain frequency to this power; additive smoothing of transitions and positions.
+    w_context: float = 0.5
+    context_alpha_follows: float = 0.5
+    context_alpha_position: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,10 @@ class OrgModel:
         self.example_text: list[str] = []
         self.example_doc: dict[int, int] = {}
         self.nb = ClassCounts()
+        # conversation sequences (context.py); per example doc: (previous slots, turn)
+        self.seq = Sequences()
+        self.example_seq: list[tuple[tuple[int, ...], int | None]] = []
+        self.context_texts: tuple[int, dict[str, int]] | None = None
         # semantic (optional)
         self.reply_vec: np.ndarray | None = None
         self.example_vec: np.ndarray | None = None
@@ -277,8 +287,11 @@ class OrgModel:
     # --- learned examples --------------------------------------------------------------
 
     def add_example(self, example_id: int, reply_id: int, normalized: str,
-                    vector: np.ndarray | None = None) -> None:
-        """Learn one pair; adding the same example twice (bus and local) is harmless."""
+                    vector: np.ndarray | None = None, previous: list[int] | None = None,
+                    turn: int | None = None) -> None:
+        """Learn one pair; adding the same example twice (bus and local) is harmless.
+        ``previous`` (reply ids of the agent's last library turn) and ``turn`` place it in
+        its conversation, when it had one."""
         with self.lock:
             if example_id in self.example_doc:
                 return
@@ -292,6 +305,9 @@ class OrgModel:
             self.example_id.append(example_id)
             self.example_text.append(normalized)
             self.nb.add(slot, toks)
+            prev = tuple(self.slot_of[r] for r in previous or () if r in self.slot_of)
+            self.example_seq.append((prev, turn))
+            self.seq.add(slot, prev, turn)
             if self.encoder is not None:
                 if vector is None:
                     vector = self.encoder.encode([normalized])[0]
@@ -315,6 +331,7 @@ class OrgModel:
             self.examples.remove(doc)
             self.nb.add(self.example_slot[doc],
                         features(understand(self.example_text[doc])), weight=-1.0)
+            self.seq.add(self.example_slot[doc], *self.example_seq[doc], weight=-1.0)
 
     def compact(self) -> None:
         """Pack what was added into arrays (after a build: see index.py)."""
@@ -388,7 +405,10 @@ class OrgModel:
         return (near / total if total > 0 else near), best, best_doc
 
     def rank(self, u: Understood, library_ids: frozenset[int], limit: int,
-             query_vector: np.ndarray | None = None) -> Ranking:
+             query_vector: np.ndarray | None = None, context: Context | None = None
+             ) -> Ranking:
+        """``context``: the conversation so far (context.resolve), None when unknown; an
+        empty Context means the conversation has just begun."""
         w = self.weights
         with self.lock:
             self.last_used = time.monotonic()
@@ -434,6 +454,14 @@ class OrgModel:
             if nearness > 0:
                 share = w.w_near * nearness
                 score = (1 - share) * score + share * near
+            ctx_p = lift = None
+            if context is not None:
+                dist = self.seq.distribution(context, n, mask, w.context_alpha_position,
+                                             w.context_alpha_follows)
+                if dist is not None:
+                    ctx_p, overall = dist
+                    lift = np.divide(ctx_p, overall, out=np.ones(n), where=overall > 0)
+                    score = score * lift ** w.w_context
             popularity = np.log1p(self.usage[:n] + self.nb.count[:n])
             top_pop = float(popularity[mask].max()) if mask.any() else 0.0
             if top_pop > 0:
@@ -458,6 +486,10 @@ class OrgModel:
                 }
                 if semantic is not None:
                     why["semantic"] = round(float(semantic[s]), 4)
+                if ctx_p is not None and lift is not None:
+                    # P(reply | conversation so far), and how much likelier than usual.
+                    why["context"] = round(float(ctx_p[s]), 4)
+                    why["context_lift"] = round(float(lift[s]), 3)
                 if best_example >= 0 and self.example_slot[best_example] == s:
                     why["similar_message"] = self.example_text[best_example][:100]
                 if u.escalate and self.soothing[s] and s == order[0]:

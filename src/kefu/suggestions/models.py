@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from kefu.core.models import Member, Organization
 from kefu.replies.models import Reply, ReplyUse
 
+CONVERSATION_MAX = 100
+
 
 class ExampleSource(models.TextChoices):
     USE = "use", _("Used by an agent")
@@ -38,6 +40,20 @@ class LearnedExample(models.Model):
     embedding = models.BinaryField(_("embedding"), null=True, blank=True, editable=False)
     embedding_model = models.CharField(_("embedding model"), max_length=200, blank=True,
                                        editable=False)
+    # Where the example stood in its conversation (context.py learns sequences from it).
+    # Stored on the example itself, so deleting one forgets its sequence too and a model
+    # rebuilt from the database counts exactly what the live one did.
+    conversation = models.CharField(
+        _("conversation"), max_length=CONVERSATION_MAX, blank=True, default="",
+        help_text=_("The chat this message came from (an id from the chat platform, or a "
+                    "history file's session); empty when unknown."))
+    turn = models.PositiveSmallIntegerField(
+        _("turn"), null=True, blank=True,
+        help_text=_("How many library replies the agent had already sent in the "
+                    "conversation; empty when unknown."))
+    previous_replies = models.JSONField(
+        _("previous replies"), default=list, blank=True,
+        help_text=_("Ids of the library replies of the agent's previous turn."))
 
     class Meta:
         verbose_name = _("learned example")
@@ -46,6 +62,8 @@ class LearnedExample(models.Model):
         indexes = [
             models.Index(fields=["organization", "id"], name="example_org_id"),
             models.Index(fields=["organization", "reply"], name="example_org_reply"),
+            models.Index(fields=["organization", "conversation", "id"],
+                         name="example_org_conversation"),
         ]
 
     def __str__(self) -> str:

@@ -67,7 +67,9 @@ class Registry(OrgCache[OrgModel]):
             elif op == "remove":
                 model.remove_example(int(ev["id"]))
             elif op == "add":
-                model.add_example(int(ev["id"]), int(ev["reply_id"]), ev.get("normalized", ""))
+                model.add_example(int(ev["id"]), int(ev["reply_id"]), ev.get("normalized", ""),
+                                  previous=[int(r) for r in ev.get("previous") or []],
+                                  turn=ev.get("turn"))
 
 
 REGISTRY = Registry()
@@ -91,16 +93,18 @@ def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
     for row, vec in zip(rows, vectors, strict=True):
         model.upsert_reply(row, vec)
     examples = (LearnedExample.objects.filter(organization_id=org_id).order_by("id")
-                .values_list("id", "reply_id", "normalized", "embedding", "embedding_model"))
-    missing: list[tuple[int, int, str]] = []
-    for eid, reply_id, normalized, emb, emb_model in examples.iterator(chunk_size=5000):
+                .values_list("id", "reply_id", "normalized", "embedding", "embedding_model",
+                             "previous_replies", "turn"))
+    missing: list[tuple[int, int, str, list[int], int | None]] = []
+    for eid, reply_id, normalized, emb, emb_model, previous, turn in examples.iterator(
+            chunk_size=5000):
         vec = None
         if encoder is not None:
             vec = from_bytes(emb) if emb_model == encoder.name else None
             if vec is None:
-                missing.append((eid, reply_id, normalized))
+                missing.append((eid, reply_id, normalized, previous, turn))
                 continue
-        model.add_example(eid, reply_id, normalized, vec)
+        model.add_example(eid, reply_id, normalized, vec, previous, turn)
     if missing and encoder is not None:
         _encode_missing(model, encoder, missing)
     model.compact()
@@ -109,7 +113,8 @@ def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
     return model
 
 
-def _encode_missing(model: OrgModel, encoder: Any, missing: list[tuple[int, int, str]]) -> None:
+def _encode_missing(model: OrgModel, encoder: Any,
+                    missing: list[tuple[int, int, str, list[int], int | None]]) -> None:
     """Examples stored before the backend was configured: encode them once and keep it."""
     from kefu.suggestions.models import LearnedExample
 
@@ -117,8 +122,8 @@ def _encode_missing(model: OrgModel, encoder: Any, missing: list[tuple[int, int,
         chunk = missing[start:start + 256]
         vecs = encoder.encode([m[2] for m in chunk])
         updates = []
-        for (eid, reply_id, normalized), vec in zip(chunk, vecs, strict=True):
-            model.add_example(eid, reply_id, normalized, vec)
+        for (eid, reply_id, normalized, previous, turn), vec in zip(chunk, vecs, strict=True):
+            model.add_example(eid, reply_id, normalized, vec, previous, turn)
             updates.append(LearnedExample(id=eid, embedding=to_bytes(vec),
                                           embedding_model=encoder.name))
         LearnedExample.objects.bulk_update(updates, ["embedding", "embedding_model"])

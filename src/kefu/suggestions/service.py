@@ -1,5 +1,5 @@
-"""Suggestions as the API, the CLI and the panel get them: member and message in, the
-answer dict out (the shape of POST /api/v1/suggest)."""
+"""Suggestions as the API, the CLI and the panel get them: member, message and optionally
+the conversation so far in, the answer dict out (the shape of POST /api/v1/suggest)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,28 @@ from typing import Any
 from kefu.core.models import Member
 from kefu.replies.actions import org_variable_values
 from kefu.replies.variables import render
+from kefu.suggestions.context import resolve
 from kefu.suggestions.registry import REGISTRY, query_vector, visible_library_ids
 from kefu.suggestions.understanding import understand
 
 MAX_LIMIT = 20
 
 
-def suggest(member: Member, message: str, limit: int = 5) -> dict[str, Any]:
+def suggest(member: Member, message: str, limit: int = 5,
+            context: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``context``: earlier turns, oldest first (``{"from": "buyer"|"agent", "text",
+    "reply_id"}``); None when the caller does not know the conversation, [] when it has
+    just begun."""
     started = time.perf_counter()
     model = REGISTRY.get(member.organization_id)
     u = understand(message)
     vector = query_vector(model, u.cleaned)
-    ranking = model.rank(u, visible_library_ids(member, model), min(max(limit, 1), MAX_LIMIT),
-                         vector)
+    library_ids = visible_library_ids(member, model)
+    conversation = None
+    if context is not None:
+        with model.lock:
+            conversation = resolve(model, context, model.visible(library_ids))
+    ranking = model.rank(u, library_ids, min(max(limit, 1), MAX_LIMIT), vector, conversation)
     values = u.entities.variables()
     org_vars: dict[str, str] | None = None
     suggestions = []
