@@ -1,6 +1,6 @@
 """The in-memory suggestion model of one organization, and how it ranks replies.
 
-Every live reply has a *slot* (stable while the reply exists). Four signals score a slot:
+Every live reply has a *slot* (stable while the reply exists). These signals score a slot:
 
 - **text**: BM25 of the message against the reply's title, example questions (相似问法) and
   body, over characters and character pairs;
@@ -8,7 +8,10 @@ Every live reply has a *slot* (stable while the reply exists). Four signals scor
   their tokens, plus the nearest past messages (BM25 between messages) voting;
 - **popularity**: how often the team used the reply and how many examples chose it;
 - **semantic** (optional): cosine of sentence embeddings, message to reply and message to
-  past messages, when a backend is configured (see semantic.py).
+  past messages, when a backend is configured (see semantic.py);
+- **context** (optional): given the conversation so far, which reply followed the agent's
+  previous one and which come at this turn; it multiplies the score by its lift over plain
+  frequency (see context.py).
 
 Each signal becomes a distribution over the visible replies; the learned one weighs more as
 the organization accumulates examples (``n / (n + learned_half)``). Weights were tuned on
