@@ -122,45 +122,99 @@ def _wrk(port: int, token: str, paths: list[str], clients: int, seconds: float,
     return {k: (m.group(1) if m else ("0" if k == "bad" else "?")) for k, m in found.items()}
 
 
-def http_bench(rows: list[dict[str, Any]], queries: list[Any], seconds: float) -> None:
+def _setup(env: dict[str, str], cwd: str, workdir: Path, rows: list[dict[str, Any]]
+           ) -> tuple[str, float, float]:
+    """A fresh site with the library imported and its usage seeded; returns the token."""
+    started = time.perf_counter()
+    _kefu(env, cwd, "migrate")
+    _kefu(env, cwd, "org", "create", ORG, "--name", "基准服饰旗舰店")
+    _kefu(env, cwd, "member", "add", ORG, "agent1", "--role", "agent", "--password",
+          secrets.token_urlsafe(12))
+    token = _kefu(env, cwd, "token", "create", ORG, "agent1").strip()
+    setup_s = time.perf_counter() - started
+    library = workdir / "library.jsonl"
+    with library.open("w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps({"title": r["title"], "body": r["body"],
+                                "category": r["category_path"], "shortcut": r["shortcut"],
+                                "tags": r["tags"], "questions": r["questions"]},
+                               ensure_ascii=False) + "\n")
+    started = time.perf_counter()
+    _kefu(env, cwd, "replies", "import", ORG, str(library), "--yes")
+    import_s = time.perf_counter() - started
+    usage = workdir / "usage.json"
+    usage.write_text(json.dumps({r["title"]: (r["usage_count"], r["last_used_at"] and
+                                              r["last_used_at"].isoformat())
+                                 for r in rows}, ensure_ascii=False), encoding="utf-8")
+    subprocess.run([PY, str(Path(__file__).with_name("search.py")), "--seed-usage",
+                    str(usage)], env={**env, "DJANGO_SETTINGS_MODULE": "kefu.settings"},
+                   cwd=cwd, check=True)
+    return token, setup_s, import_s
+
+
+def _redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str] | None:
+    """A throwaway redis-server for the multi-worker run (the event bus needs one)."""
+    if not shutil.which("redis-server"):
+        return None
+    port = _free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+                            stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return proc, f"redis://127.0.0.1:{port}/0"
+        time.sleep(0.1)
+    proc.kill()
+    return None
+
+
+def http_bench(rows: list[dict[str, Any]], queries: list[Any], seconds: float,
+               worker_counts: list[int]) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kefu-bench-http-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KEFU_", "DJANGO_"))}
     env.update(KEFU_DATA_DIR=str(workdir / "data"), KEFU_SECRET_KEY=secrets.token_urlsafe(48),
                KEFU_DEBUG="0")
     cwd = str(workdir)  # no kefu.toml there
-    server: subprocess.Popen[bytes] | None = None
+    redis: tuple[subprocess.Popen[bytes], str] | None = None
     try:
-        started = time.perf_counter()
-        _kefu(env, cwd, "migrate")
-        _kefu(env, cwd, "org", "create", ORG, "--name", "基准服饰旗舰店")
-        _kefu(env, cwd, "member", "add", ORG, "agent1", "--role", "agent", "--password",
-              secrets.token_urlsafe(12))
-        token = _kefu(env, cwd, "token", "create", ORG, "agent1").strip()
-        setup_s = time.perf_counter() - started
-        library = workdir / "library.jsonl"
-        with library.open("w", encoding="utf-8") as f:
-            for r in rows:
-                f.write(json.dumps({"title": r["title"], "body": r["body"],
-                                    "category": r["category_path"], "shortcut": r["shortcut"],
-                                    "tags": r["tags"], "questions": r["questions"]},
-                                   ensure_ascii=False) + "\n")
-        started = time.perf_counter()
-        _kefu(env, cwd, "replies", "import", ORG, str(library), "--yes")
-        import_s = time.perf_counter() - started
-        usage = workdir / "usage.json"
-        usage.write_text(json.dumps({r["title"]: (r["usage_count"], r["last_used_at"] and
-                                                  r["last_used_at"].isoformat())
-                                     for r in rows}, ensure_ascii=False), encoding="utf-8")
-        subprocess.run([PY, str(Path(__file__).with_name("search.py")), "--seed-usage",
-                        str(usage)], env={**env, "DJANGO_SETTINGS_MODULE": "kefu.settings"},
-                       cwd=cwd, check=True)
-        port = _free_port()
-        server = subprocess.Popen([PY, "-m", "kefu", "serve", "--port", str(port)], env=env,
-                                  cwd=cwd, stdout=subprocess.DEVNULL)
+        token, setup_s, import_s = _setup(env, cwd, workdir, rows)
         paths = ["/api/v1/replies/search?" + urllib.parse.urlencode({"q": q.text})
                  for q in queries]
+        print(f"\n## HTTP: GET /api/v1/replies/search, {len(rows):,} replies\n\n"
+              f"`kefu serve` (uvicorn, SQLite) on this {os.cpu_count()}-CPU machine; clients "
+              f"on the same machine over loopback, keep-alive, cycling through {len(paths)} "
+              f"queries of every kind. Set-up with the CLI: migrate + org + member + token "
+              f"{setup_s:.1f} s; `kefu replies import` of the {len(rows):,}-reply JSONL "
+              f"{import_s:.1f} s.")
+        for workers in worker_counts:
+            server_env = dict(env)
+            if workers > 1:
+                redis = redis or _redis(workdir)
+                if redis is None:
+                    print(f"\n(--workers {workers} skipped: it needs redis-server.)")
+                    continue
+                server_env["KEFU_REDIS_URL"] = redis[1]
+            _serve_and_measure(server_env, cwd, workdir, token, paths, seconds, workers)
+        if not shutil.which("wrk"):
+            print("\n(wrk is not installed: `apt-get install wrk` adds a client that does "
+                  "not share the Python GIL.)")
+    finally:
+        if redis is not None:
+            redis[0].terminate()
+            redis[0].wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _serve_and_measure(env: dict[str, str], cwd: str, workdir: Path, token: str,
+                       paths: list[str], seconds: float, workers: int) -> None:
+    port = _free_port()
+    server = subprocess.Popen([PY, "-m", "kefu", "serve", "--port", str(port), "--workers",
+                               str(workers)], env=env, cwd=cwd, stdout=subprocess.DEVNULL)
+    try:
         first_ms = _first_search(port, token, paths[0])
-        _load(port, token, paths, 1, 2.0)  # warm-up
+        _load(port, token, paths, 2 * workers, 3.0)  # warm-up: every worker builds its index
         client = Client(port, token)
         took, lat1 = [], []
         for _round in range(4):
@@ -175,14 +229,10 @@ def http_bench(rows: list[dict[str, Any]], queries: list[Any], seconds: float) -
             t0 = time.perf_counter_ns()
             client.get("/api/v1/me")
             base.append(time.perf_counter_ns() - t0)
-        print(f"\n## HTTP: GET /api/v1/replies/search, {len(rows):,} replies\n\n"
-              f"One `kefu serve` worker (uvicorn, SQLite, in-process bus) on this "
-              f"{os.cpu_count()}-CPU machine; clients on the same machine over loopback, "
-              f"keep-alive, cycling through {len(paths)} queries of every kind. Set-up with "
-              f"the CLI: migrate + org + member + token {setup_s:.1f} s; `kefu replies import` "
-              f"of the {len(rows):,}-reply JSONL {import_s:.1f} s. First search (builds the "
-              f"index from the database): {first_ms:.0f} ms.\n")
-        print(f"One client, sequential, {len(lat1)} requests: p50 "
+        bus = "Redis event bus" if workers > 1 else "in-process bus"
+        print(f"\n### {workers} worker process{'es' if workers > 1 else ''} ({bus})\n\n"
+              f"First search (builds the index from the database): {first_ms:.0f} ms. "
+              f"One client, sequential, {len(lat1)} requests: p50 "
               f"{np.percentile(lat1, 50) / 1e6:.2f} ms, p99 {np.percentile(lat1, 99) / 1e6:.2f}"
               f" ms (engine time inside, the response's took_ms: p50 "
               f"{np.percentile(took, 50):.3f} ms, p99 {np.percentile(took, 99):.3f} ms). For "
@@ -199,14 +249,9 @@ def http_bench(rows: list[dict[str, Any]], queries: list[Any], seconds: float) -
                          if w else "– | – | – | –")
             print(f"| {clients} | {rps:,.0f} | {np.percentile(lat, 50) / 1e6:.2f} | "
                   f"{np.percentile(lat, 99) / 1e6:.2f} | {bad} | {wrk_cells} |")
-        if not shutil.which("wrk"):
-            print("\n(wrk is not installed: `apt-get install wrk` adds a client that does "
-                  "not share the Python GIL.)")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def _first_search(port: int, token: str, path: str) -> float:

@@ -171,6 +171,8 @@ def main() -> None:
                         "of a real server over a 10k library")
     parser.add_argument("--http-size", type=int, default=10000)
     parser.add_argument("--http-seconds", type=float, default=10.0)
+    parser.add_argument("--http-workers", default="1,2",
+                        help="worker counts to serve with (more than 1 starts a redis-server)")
     parser.add_argument("--show-misses", type=int, default=0, metavar="N",
                         help="print N of kefu's misses per kind")
     parser.add_argument("--seed-usage", help=argparse.SUPPRESS)  # used by the HTTP set-up
@@ -227,7 +229,8 @@ def main() -> None:
         from _searchhttp import http_bench
 
         rows = everything[: args.http_size]
-        http_bench(rows, data.query_set(rows, 50, args.seed + 1), args.http_seconds)
+        http_bench(rows, data.query_set(rows, 50, args.seed + 1), args.http_seconds,
+                   [int(w) for w in args.http_workers.split(",")])
     print(f"\nWhole run: {time.perf_counter() - bench_started:.0f} s; load average at the end "
           f"{os.getloadavg()[0]:.1f}.")
 
