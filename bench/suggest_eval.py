@@ -8,12 +8,17 @@ next to simple baselines computed in the same run. Prints Markdown tables; asser
   id, the text as title, body and example question); every query is asked of
   POST /api/v1/suggest; gold_ids are matched to the suggestions' keys.
 - reply-dev (JD chats, JDDC 2019): sessions are split into two halves (fixed seed); a fresh
-  organization learns one half through the history importer ({"message", "reply_key"}) and
-  is asked the other half's queries; then the other way round. Queries whose gold scripts
-  are all outside the 20 most frequent (gold frequency in the split) are reported apart.
+  organization learns one half through the history importer ({"message", "reply_key",
+  "session"}, rows in session order) and is asked the other half's queries; then the other
+  way round. Each query is asked twice: alone, and with its conversation as context (the
+  earlier queries of its session as buyer turns, each followed by its gold replies as the
+  agent's turn; the first query of a session gets an empty context). Queries whose gold
+  scripts are all outside the 20 most frequent (gold frequency in the split) are reported
+  apart.
 - latency: one organization with 5,000 replies and 50,000 learned examples (generated from
-  the two data sets), 1,000 suggestions through the API; server-side took_ms and the
-  round trip through Django's test client, p50 and p99.
+  the two data sets, in sessions of four), 1,000 suggestions through the API; server-side
+  took_ms and the round trip through Django's test client, p50 and p99; then the same
+  1,000 again with a four-turn context (server-side took_ms).
 
 The data sets are read from --data at run time and never copied anywhere. Every run starts
 from an empty throwaway SQLite database (kefu.settings_test).
@@ -42,6 +47,8 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data"
 SEED = 20240611
 
 Ranker = Callable[[str], list[str]]
+# Rankers that read the query's conversation: (query row, context turns) -> keys.
+ContextRanker = Callable[[dict[str, Any], list[dict[str, Any]]], list[str]]
 
 
 # --- data ------------------------------------------------------------------------------
@@ -168,26 +175,39 @@ class Shop:
             raise SystemExit(f"import problems: {plan.problems[:3]}")
         apply_plan(plan, None)
 
-    def learn(self, pairs: Iterable[tuple[str, str]]) -> int:
+    def learn(self, pairs: Iterable[tuple[str, str] | tuple[str, str, str]]) -> int:
         from kefu.suggestions.actions import do_import_history
         from kefu.suggestions.history import parse_history
 
-        data = "\n".join(json.dumps({"message": m, "reply_key": k}, ensure_ascii=False)
-                         for m, k in pairs).encode()
+        data = "\n".join(json.dumps({"message": p[0], "reply_key": p[1],
+                                     **({"session": p[2]} if len(p) > 2 else {})},
+                                    ensure_ascii=False)
+                         for p in pairs).encode()
         parsed = parse_history(self.org, data)
         if parsed.problems:
             raise SystemExit(f"history problems: {parsed.problems[:3]}")
         return do_import_history(None, self.org, parsed.rows).learned
 
-    def ask(self, message: str, limit: int = 10) -> dict[str, Any]:
-        resp = self.client.post("/api/v1/suggest", {"message": message, "limit": limit},
-                                content_type="application/json")
+    def ask(self, message: str, limit: int = 10,
+            context: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": message, "limit": limit}
+        if context is not None:
+            body["context"] = context
+        resp = self.client.post("/api/v1/suggest", body, content_type="application/json")
         if resp.status_code != 200:
             raise SystemExit(f"suggest answered {resp.status_code}: {resp.content[:200]!r}")
         return dict(resp.json())
 
     def ranker(self) -> Ranker:
         return lambda q: [s["key"] for s in self.ask(q)["suggestions"]]
+
+    def reply_ids(self) -> dict[str, int]:
+        from kefu.replies.models import Reply
+
+        return dict(Reply.objects.filter(organization=self.org).values_list("key", "id"))
+
+    def context_ranker(self) -> ContextRanker:
+        return lambda q, ctx: [s["key"] for s in self.ask(q["query"], 10, ctx)["suggestions"]]
 
 
 def kb_rows(kb: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -232,35 +252,65 @@ def split_sessions(queries: list[dict[str, Any]]) -> tuple[list[Any], list[Any]]
             [q for q in queries if q["session"] not in half])
 
 
+def conversations(queries: list[dict[str, Any]], reply_ids: dict[str, int]
+                  ) -> list[list[dict[str, Any]]]:
+    """Each query's context as the API takes it: the earlier queries of its session as the
+    buyer's turns, each followed by the library replies the agent then sent (its gold ids,
+    the scripts found in the agent's next turn). queries.jsonl lists a session's queries in
+    chat order; agent messages that were no library script are unknown, so not included."""
+    from kefu.suggestions.context import MAX_TURNS
+
+    out: list[list[dict[str, Any]]] = []
+    seen: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for q in queries:
+        turns = seen[q["session"]]
+        out.append(turns[-MAX_TURNS:])
+        seen[q["session"]] = [*turns, {"from": "buyer", "text": q["query"]},
+                              *({"from": "agent", "reply_id": reply_ids[g]}
+                                for g in q["gold_ids"])]
+    return out
+
+
 def run_reply(data: Path) -> str:
     kb = read_jsonl(data / "reply-dev" / "kb.jsonl")
     queries = read_jsonl(data / "reply-dev" / "queries.jsonl")
     a, b = split_sessions(queries)
     top20 = {g for g, _ in Counter(g for q in queries for g in q["gold_ids"]).most_common(20)}
-    names = ["kefu (API, learned)", "kefu (API, no learning)", "nearest-past-message voting",
-             "frequency", "BM25 chars uni+bi"]
+    names = ["kefu (API, learned, with context)", "kefu (API, learned, no context)",
+             "kefu (API, no learning)", "nearest-past-message voting", "frequency",
+             "BM25 chars uni+bi"]
     ranks: dict[str, list[int | None]] = {n: [] for n in names}
     rare: dict[str, list[int | None]] = {n: [] for n in names}
+    later: dict[str, list[int | None]] = {n: [] for n in names}
     empty = Shop(slug("reply-empty"))
     empty.load_kb(kb_rows(kb))
     for train, test in ((a, b), (b, a)):
         shop = Shop(slug("reply"))
         shop.load_kb(kb_rows(kb))
-        shop.learn((q["query"], g) for q in train for g in q["gold_ids"])
-        got = evaluate({names[0]: shop.ranker(), names[1]: empty.ranker(),
-                        names[2]: knn_ranker(train), names[3]: frequency_ranker(train),
-                        names[4]: bm25_ranker(kb)}, test)
+        shop.learn((q["query"], g, q["session"]) for q in train for g in q["gold_ids"])
+        contexts = conversations(test, shop.reply_ids())
+        with_context = shop.context_ranker()
+        got = evaluate({names[1]: shop.ranker(), names[2]: empty.ranker(),
+                        names[3]: knn_ranker(train), names[4]: frequency_ranker(train),
+                        names[5]: bm25_ranker(kb)}, test)
+        got[names[0]] = [rank_of(with_context(q, ctx), set(q["gold_ids"]))
+                         for q, ctx in zip(test, contexts, strict=True)]
         for name, r in got.items():
             ranks[name] += r
             rare[name] += [x for x, q in zip(r, test, strict=True)
                            if not set(q["gold_ids"]) & top20]
+            later[name] += [x for x, ctx in zip(r, contexts, strict=True) if ctx]
     rows = [(n, metrics(ranks[n])) for n in names]
     rare_rows = [(n, metrics(rare[n])) for n in names]
+    later_rows = [(n, metrics(later[n])) for n in names]
     return "\n\n".join([
         table(f"reply-dev: {len(kb)} scripts, {len(queries)} queries, two folds by session "
               f"(learn {len(a)}/{len(b)} queries, ask the other half)", rows),
+        table("reply-dev, queries after the first of their session (context has turns)",
+              later_rows),
         table("reply-dev, queries whose gold is outside the 20 most frequent scripts",
-              rare_rows)])
+              rare_rows),
+        f"load average after the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"])
 
 
 def run_latency(data: Path, n_replies: int = 5000, n_examples: int = 50000,
@@ -284,7 +334,8 @@ def run_latency(data: Path, n_replies: int = 5000, n_examples: int = 50000,
         msg = messages[i % len(messages)]
         if i >= len(messages):  # distinct, realistic-looking variations
             msg = f"{msg} {rng.choice(messages)[:12]}"
-        pairs.append((msg, f"R{rng.randrange(n_replies):05d}"))
+        # Sessions of four turns, so the context signal has transitions to read.
+        pairs.append((msg, f"R{rng.randrange(n_replies):05d}", f"s{i // 4}"))
     shop = Shop(slug("latency"))
     t0 = time.perf_counter()
     shop.load_kb(rows)
@@ -293,25 +344,34 @@ def run_latency(data: Path, n_replies: int = 5000, n_examples: int = 50000,
     t2 = time.perf_counter()
     shop.ask("预热")  # builds the in-memory model
     t3 = time.perf_counter()
-    server, wall, cpu = [], [], []
+    server, wall, cpu, with_context = [], [], [], []
     asked = [rng.choice(messages) for _ in range(n_queries)]
     for q in asked[:50]:
         shop.ask(q, 5)
+    ids = list(shop.reply_ids().values())
     for q in asked:
         s, c = time.perf_counter(), time.thread_time()
         answer = shop.ask(q, 5)
         cpu.append((time.thread_time() - c) * 1000)
         wall.append((time.perf_counter() - s) * 1000)
         server.append(answer["took_ms"])
+        # The same message again with a context, right after: the same machine load.
+        context = [{"from": "buyer", "text": rng.choice(messages)},
+                   {"from": "agent", "reply_id": rng.choice(ids)},
+                   {"from": "buyer", "text": rng.choice(messages)},
+                   {"from": "agent", "reply_id": rng.choice(ids)}]
+        with_context.append(shop.ask(q, 5, context)["took_ms"])
 
     def pct(values: list[float], p: float) -> float:
         return float(np.percentile(np.array(values), p))
     return "\n".join([
-        f"**latency: {n_replies} replies, {n_examples} learned examples, {n_queries} "
-        "suggestions (limit 5), one thread**", "",
+        f"**latency: {n_replies} replies, {n_examples} learned examples (sessions of 4), "
+        f"{n_queries} suggestions (limit 5), one thread**", "",
         "| measure | p50 ms | p99 ms | max ms |", "| --- | ---: | ---: | ---: |",
         f"| server took_ms | {pct(server, 50):.2f} | {pct(server, 99):.2f} | "
         f"{max(server):.2f} |",
+        f"| server took_ms, with a 4-turn context | {pct(with_context, 50):.2f} | "
+        f"{pct(with_context, 99):.2f} | {max(with_context):.2f} |",
         f"| API round trip (test client) | {pct(wall, 50):.2f} | {pct(wall, 99):.2f} | "
         f"{max(wall):.2f} |",
         f"| CPU time of the round trip (this thread) | {pct(cpu, 50):.2f} | "

@@ -28,7 +28,9 @@ def register(sub: Any) -> None:
     p = command(group, "learn", cmd_learn,
                 "Learn from history in JSONL: one {\"message\": ..., \"reply_key\": ...} or "
                 "{\"message\": ..., \"reply_text\": ...} per line (reply_text is matched to the "
-                "closest reply). Lines that match no reply are reported and skipped.")
+                "closest reply), optionally with \"session\": rows of one session, in file "
+                "order, also teach which reply follows which. Lines that match no reply are "
+                "reported and skipped.")
     p.add_argument("org", help="organization slug")
     p.add_argument("file", type=Path, help="a .jsonl file (UTF-8)")
     p.add_argument("--dry-run", action="store_true", help="match and report; learn nothing")
