@@ -56,6 +56,11 @@ class Weights:
     w_popularity: float = 0.05
     w_semantic: float = 2.0
     beta_semantic: float = 50.0
+    # Hubness: a reply whose nearest other replies are very close (a crowded region of the
+    # embedding space) is near most messages. Its cosine loses this share of the mean cosine
+    # to its crowding_k nearest replies (CSLS, Conneau et al. 2018).
+    w_crowding: float = 0.5
+    crowding_k: int = 10
     max_df_examples: float = 0.3  # tokens in more past messages than this are skipped
     # A past message nearly the same as this one (character-pair overlap at least
     # near_threshold) is direct evidence, however few examples there are.
@@ -194,6 +199,8 @@ class OrgModel:
         # semantic (optional)
         self.reply_vec: np.ndarray | None = None
         self.example_vec: np.ndarray | None = None
+        self.crowding: np.ndarray | None = None  # per slot; see _crowding()
+        self.crowding_dirty: set[int] = set()
 
     @property
     def n(self) -> int:
@@ -273,6 +280,7 @@ class OrgModel:
         if self.reply_vec is None:
             self.reply_vec = np.zeros((self.lib.size, vector.shape[0]), np.float32)
         self.reply_vec[slot] = vector
+        self.crowding_dirty.add(slot)
 
     def remove_reply(self, reply_id: int) -> None:
         with self.lock:
@@ -366,6 +374,41 @@ class OrgModel:
         out[slots[live]] = scores[live]
         return out
 
+    def _crowding(self) -> np.ndarray:
+        """Mean cosine of each reply to its nearest other live replies. All of it is computed
+        at the first suggestion after a build (one pass of matrix products, under a second
+        for 5,000 replies); after that a changed reply's own value is computed alone, and the
+        others, whose neighbours changed a little, are refreshed once 5% have changed."""
+        assert self.reply_vec is not None
+        n, k = self.n, self.weights.crowding_k
+        crowding = self.crowding
+        if crowding is not None and not self.crowding_dirty and crowding.size >= n:
+            return crowding
+        live = np.nonzero(self.alive[:n])[0]
+        if crowding is None or len(self.crowding_dirty) > max(32, n // 20):
+            rows, crowding = live, np.zeros(n, np.float32)
+        else:
+            if crowding.size < n:
+                crowding = np.concatenate((crowding, np.zeros(n - crowding.size, np.float32)))
+            rows = np.fromiter((s for s in self.crowding_dirty if s < n), np.int64)
+        vecs = self.reply_vec[live]
+        kk = min(k, live.size - 1)
+        for start in range(0, rows.size, 1024):  # bounded memory: 1024 x n cosines at once
+            chunk = rows[start:start + 1024]
+            sims = self.reply_vec[chunk] @ vecs.T
+            sims[chunk[:, None] == live[None, :]] = -np.inf  # not its own neighbour
+            if kk > 0:
+                crowding[chunk] = np.partition(sims, -kk, axis=1)[:, -kk:].mean(axis=1)
+        self.crowding, self.crowding_dirty = crowding, set()
+        return crowding
+
+    def _uncrowded(self, cosine: np.ndarray) -> np.ndarray:
+        """Cosines of the message to the replies, less a share of each reply's crowding
+        (what ranks; explanations show the plain cosine)."""
+        if self.weights.w_crowding <= 0:
+            return cosine
+        return cosine - self.weights.w_crowding * self._crowding()[: cosine.size]
+
     def _array(self, name: str) -> np.ndarray:
         """A list attribute as an array, converted again only after it grew."""
         values: list[int] = getattr(self, name)
@@ -425,7 +468,7 @@ class OrgModel:
             semantic = None
             if query_vector is not None and self.reply_vec is not None:
                 semantic = self.reply_vec[:n] @ query_vector
-                sem_p = _masked_softmax(w.beta_semantic * semantic, mask)
+                sem_p = _masked_softmax(w.beta_semantic * self._uncrowded(semantic), mask)
                 text = (text + w.w_semantic * sem_p) / (1 + w.w_semantic)
             learned = np.zeros(n, np.float64)
             best_example, nearness = -1, 0.0

