@@ -46,14 +46,20 @@ def char_gram_keys(texts: list[str], with_unigrams: bool = True
     codes, doc_of, starts = _codes(texts)
     ok = (codes > 32) & (codes != 0x3000)
     pair = ok[:-1] & ok[1:]
-    hi = codes[:-1][pair].astype(U64) << U64(21)
-    bi_keys = hi | codes[1:][pair].astype(U64)
-    bi_docs = doc_of[:-1][pair]
+    # One output array filled in place: the body of 100k replies has ~10M positions, and
+    # each temporary copy of them costs more than the arithmetic.
+    n_uni = int(np.count_nonzero(ok)) if with_unigrams else 0
+    n_bi = int(np.count_nonzero(pair))
+    keys = np.empty(n_uni + n_bi, dtype=U64)
+    docs = np.empty(n_uni + n_bi, dtype=doc_of.dtype)
     if with_unigrams:
-        keys = np.concatenate((codes[ok].astype(U64) << U64(21), bi_keys))
-        docs = np.concatenate((doc_of[ok], bi_docs))
-    else:
-        keys, docs = bi_keys, bi_docs
+        keys[:n_uni] = codes[ok]
+        docs[:n_uni] = doc_of[ok]
+    bi = keys[n_uni:]
+    bi[:] = codes[:-1][pair]
+    np.left_shift(keys, U64(21), out=keys)
+    np.bitwise_or(bi, codes[1:][pair], out=bi, casting="unsafe")
+    docs[n_uni:] = doc_of[:-1][pair]
     first = codes[starts]
     second = codes[np.minimum(starts + 1, codes.size - 1)]
     has1 = (first > 32) & (first != 0x3000)
@@ -112,13 +118,16 @@ def pinyin_keys(texts: list[str], stored: list[str | None], vocab: Vocabulary
         at_start = has_a & is_start
         skeys.append(a[at_start].astype(U64) << U64(TOKEN_BITS))
         sdocs.append(doc_of[at_start])
-        head = a[:-1].astype(U64) << U64(TOKEN_BITS)
+        head = a[:-1].astype(U64)
+        head <<= U64(TOKEN_BITS)
         for k2 in range(width):
             b = per_pos[1:, k2]
             m = has_a[:-1] & (b > 0)
             if not m.any():
                 continue
-            keys.append(head[m] | b[m].astype(U64))
+            pair_keys = head[m]
+            np.bitwise_or(pair_keys, b[m], out=pair_keys, casting="unsafe")
+            keys.append(pair_keys)
             docs.append(doc_of[:-1][m])
             ms = m & is_start[:-1]
             skeys.append(head[ms] | b[ms].astype(U64))

@@ -37,12 +37,20 @@ class Postings:
         """From parallel arrays of (key, doc) pairs, duplicates allowed."""
         if keys.size == 0:
             return cls(np.empty(0, np.uint64), np.zeros(1, np.int64), EMPTY)
-        combined = (keys.astype(np.uint64) << np.uint64(DOC_BITS)) | docs.astype(np.uint64)
+        # In place where possible: at 100k replies the body has ~20M (key, doc) pairs, and
+        # every temporary array is 160 MB of memory traffic.
+        combined = keys.astype(np.uint64)  # a copy: shifted in place below
+        combined <<= np.uint64(DOC_BITS)
+        np.bitwise_or(combined, docs, out=combined, casting="unsafe")
         combined.sort()  # sort + neighbour test: much faster than np.unique's hashing here
         if combined.size > 1:
-            combined = combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
-        k = combined >> np.uint64(DOC_BITS)
+            keep = np.empty(combined.size, dtype=bool)
+            keep[0] = True
+            np.not_equal(combined[1:], combined[:-1], out=keep[1:])
+            combined = combined[keep]
         d = (combined & np.uint64((1 << DOC_BITS) - 1)).astype(np.int32)
+        combined >>= np.uint64(DOC_BITS)
+        k = combined
         boundaries = np.flatnonzero(np.diff(k)) + 1
         starts = np.concatenate(([0], boundaries, [k.size])).astype(np.int64)
         return cls(k[starts[:-1]], starts, d)
