@@ -35,6 +35,7 @@ from kefu.suggestions.understanding import (
     Understood,
     core_text,
     features,
+    sound_features,
     text_features,
     understand,
 )
@@ -60,6 +61,8 @@ class Weights:
     # embedding space) is near most messages. Its cosine loses this share of the mean cosine
     # to its crowding_k nearest replies (CSLS, Conneau et al. 2018).
     w_crowding: float = 0.5
+    # The sound view of the text (understanding.sound_features) next to the characters.
+    w_sound: float = 1.0
     crowding_k: int = 10
     max_df_examples: float = 0.3  # tokens in more past messages than this are skipped
     # A past message nearly the same as this one (character-pair overlap at least
@@ -184,6 +187,7 @@ class OrgModel:
         self._arrays: dict[str, np.ndarray] = {}
         # text
         self.lex = SparseIndex()
+        self.lex_sound = SparseIndex()  # the same documents, read by sound_features
         self.lex_slot: list[int] = []
         # learned examples
         self.examples = SparseIndex()
@@ -256,6 +260,7 @@ class OrgModel:
                 self.usage[slot] = float(row.get("usage_count") or 0)
             else:
                 self.lex.remove(self.lex_doc[slot])
+                self.lex_sound.remove(self.lex_doc[slot])
             path = row.get("category_path") or row.get("category") or []
             tags = row.get("tags") or []
             questions = list(row.get("questions") or [])
@@ -268,6 +273,7 @@ class OrgModel:
             self.soothing[slot] = bool(SOOTHING_RE.search(" ".join([*path, *tags, row["title"]])))
             text = reply_text(row["title"], row["body"], questions)
             self.lex_doc[slot] = self.lex.add(text_features(text))
+            self.lex_sound.add(sound_features(text))  # same document number as in lex
             self.lex_slot.append(slot)
             if self.encoder is not None:
                 if vector is None:
@@ -288,6 +294,7 @@ class OrgModel:
             if slot is not None and self.alive[slot]:
                 self.alive[slot] = False
                 self.lex.remove(self.lex_doc[slot])
+                self.lex_sound.remove(self.lex_doc[slot])
                 self.version += 1
 
     def record_use(self, reply_id: int) -> None:
@@ -348,6 +355,7 @@ class OrgModel:
         """Pack what was added into arrays (after a build: see index.py)."""
         with self.lock:
             self.lex.compact()
+            self.lex_sound.compact()
             self.examples.compact()
             self.nb.compact()
 
@@ -368,6 +376,8 @@ class OrgModel:
 
     def _text_scores(self, u: Understood) -> np.ndarray:
         scores = self.lex.scores(text_features(u.core))
+        if self.weights.w_sound > 0:
+            scores += self.weights.w_sound * self.lex_sound.scores(sound_features(u.core))
         out = np.zeros(self.n, np.float64)
         slots = self._array("lex_slot")
         live = np.nonzero(self.lex.alive[: self.lex.n])[0]

@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
+
+from pypinyin import lazy_pinyin
 
 from kefu.replies.search.text import fold
 from kefu.replies.text import mask_personal_data
@@ -328,6 +331,43 @@ def features(u: Understood) -> list[str]:
         out.append("#?")
     out.append(f"#len{min(len(c) // 3, 6)}")
     return out
+
+
+# Ways of asking the same thing (question words, can/cannot, common verbs), each to one
+# spelling, and particles that carry no meaning dropped: the sound view reads messages so.
+# Domain-neutral on purpose; longest first, so 怎么会 wins over 怎么.
+PHRASING = {
+    "怎么样": "怎么", "怎样": "怎么", "如何": "怎么", "咋": "怎么", "怎么办": "怎么",
+    "为啥": "为什么", "为何": "为什么", "怎么会": "为什么", "什么原因": "为什么",
+    "无法": "不能", "不可以": "不能", "用不了": "不能用", "没法": "不能", "不了": "不能",
+    "能不能": "能", "可不可以": "能", "可以": "能", "是否": "能",
+    "多久": "什么时候", "何时": "什么时候", "时间": "时候",
+    "还钱": "还款", "激活": "开通", "开启": "开通", "关掉": "关闭", "取消": "关闭",
+    "帐": "账", "没有": "没", "一下": "", "请问": "", "需要": "要",
+    "提升": "提高", "增加": "提高", "申请": "开通",
+}
+_PHRASING_RE = re.compile("|".join(re.escape(k) for k in sorted(PHRASING, key=len,
+                                                                 reverse=True)))
+_PARTICLES = frozenset("吗嘛呢么了的我啊呀吧")
+_SOUNDS: dict[str, str] = {}
+
+
+def _sound(char: str) -> str:
+    """A character's first reading without tone (itself when it has none)."""
+    found = _SOUNDS.get(char)
+    if found is None:
+        found = _SOUNDS[char] = lazy_pinyin(char)[0] if "\u4e00" <= char <= "\u9fff" else char
+    return found
+
+
+def sound_features(text: str) -> list[str]:
+    """The sound view: phrasing folded, particles dropped, each character to its reading, as
+    readings and pairs of readings. Typos that sound the same (花被, 花贝 for 花呗) and
+    paraphrased question words then match; a second opinion next to text_features."""
+    folded = _PHRASING_RE.sub(lambda m: PHRASING[m.group(0)],
+                              _NON_WORD_RE.sub("", fold(text or "")))
+    sounds = [_sound(c) for c in folded if c not in _PARTICLES]
+    return ["~" + x for x in sounds] + [f"~{a} {b}" for a, b in pairwise(sounds)]
 
 
 def text_features(text: str) -> list[str]:
