@@ -118,6 +118,9 @@ SERVESTATIC_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions and model backend, with their per-request reads as plain SQL.
+SESSION_ENGINE = "kefu.core.sessions"
+AUTHENTICATION_BACKENDS = ["kefu.core.sessions.UserBackend"]
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "SAMEORIGIN"

@@ -235,3 +235,39 @@ def test_agents_land_on_the_panel_and_managers_on_home(client, agent, supervisor
                                    "password": "s3cret-pass-9"})
     assert resp.status_code == 302
     assert resp["Location"] == "/"
+
+
+@pytest.mark.django_db
+def test_a_session_in_use_sees_every_change_to_its_user_and_member_at_once(agent: Member):
+    # Given an agent logged in, whose member and user have been resolved (and remembered)
+    from django.contrib.auth.models import User
+
+    client = session_client(agent)
+    for _ in range(2):
+        me = client.get("/api/v1/me").json()["member"]
+    assert me["role"] == "agent"
+
+    # When the member is promoted and renamed with plain UPDATEs (no signals)
+    Member.objects.filter(pk=agent.pk).update(role="supervisor", display_name="组长")
+    # Then the very next request sees it
+    me = client.get("/api/v1/me").json()["member"]
+    assert (me["role"], me["display_name"]) == ("supervisor", "组长")
+
+    # When the member is deactivated in this organization, the session no longer acts as it
+    Member.objects.filter(pk=agent.pk).update(is_active=False)
+    assert client.get("/api/v1/me").status_code == 401
+    Member.objects.filter(pk=agent.pk).update(is_active=True)
+    assert client.get("/api/v1/me").status_code == 200
+
+    # When the password changes elsewhere, Django's session check logs this session out
+    user = User.objects.get(pk=agent.user_id)
+    user.set_password("a-brand-new-password-42")
+    User.objects.filter(pk=user.pk).update(password=user.password)
+    assert client.get("/api/v1/me").status_code == 401
+
+    # And a user deactivated while logged in is refused at the next request
+    fresh = Client()
+    fresh.force_login(User.objects.get(pk=user.pk))
+    assert fresh.get("/api/v1/me").status_code == 200
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert fresh.get("/api/v1/me").status_code == 401

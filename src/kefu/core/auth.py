@@ -17,8 +17,8 @@ from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
 from kefu.core.errors import CsrfFailed
+from kefu.core.membercache import members
 from kefu.core.models import ApiToken, Member, hash_token
-from kefu.core.tokencache import tokens
 
 SESSION_ORG_KEY = "kefu_org"
 # last_used_at is written at most this often per token, so busy bots don't write every call.
@@ -35,24 +35,24 @@ def member_from_token(raw: str) -> Member | None:
         return None
     digest = hash_token(raw)
     # Cheap SQL re-reads every row the member depends on; the ORM only runs when one of them
-    # changed since the last request with this token (core/tokencache.py).
-    fingerprint = tokens.fingerprint(digest)
+    # changed since the last request with this token (core/membercache.py).
+    fingerprint = members.token_fingerprint(digest)
     if fingerprint is None:
         return None
-    member = tokens.get(digest, fingerprint)
+    member = members.get(digest, fingerprint)
     fresh = member is None
     if member is None:
         member = _resolve_token(digest)
         if member is None:
             return None
-    token_id, last_used = member.token_last_used  # type: ignore[attr-defined]
+    token_id, last_used = member.token_last_used
     now = timezone.now()
     if last_used is None or now - last_used > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-        member.token_last_used = (token_id, now)  # type: ignore[attr-defined]
-        fingerprint, fresh = tokens.fingerprint(digest), True
+        member.token_last_used = (token_id, now)
+        fingerprint, fresh = members.token_fingerprint(digest), True
     if fresh and fingerprint is not None:
-        tokens.put(digest, fingerprint, member)
+        members.put(digest, fingerprint, member)
     return member
 
 
@@ -80,13 +80,30 @@ def member_from_session(request: HttpRequest, remember: bool = True) -> Member |
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    qs = memberships(user)
     org_id = request.session.get(SESSION_ORG_KEY)
-    member = qs.filter(organization_id=org_id).first() if org_id else None
+    if org_id:
+        member = _session_member(user.pk, org_id)
+        if member is not None:
+            return member
+    member = memberships(user).first()
+    if member is not None and remember:
+        request.session[SESSION_ORG_KEY] = member.organization_id
+    return member
+
+
+def _session_member(user_id: int, org_id: int) -> Member | None:
+    """The user's active member in the organization, through the member cache (the panel
+    asks on every keystroke)."""
+    key = ("session", user_id, org_id)
+    fingerprint = members.member_fingerprint(user_id, org_id)
+    if fingerprint is None:
+        return None
+    member = members.get(key, fingerprint)
     if member is None:
-        member = qs.first()
-        if member is not None and remember:
-            request.session[SESSION_ORG_KEY] = member.organization_id
+        member = member_queryset().filter(user_id=user_id, organization_id=org_id,
+                                          is_active=True).first()
+        if member is not None:
+            members.put(key, fingerprint, member)
     return member
 
 
