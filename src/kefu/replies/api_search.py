@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from pydantic import BaseModel
 
 from kefu.core.models import Member
 from kefu.replies.search.service import MAX_LIMIT, MAX_QUERY, search_replies
@@ -20,12 +21,15 @@ class SearchQuery(Schema):
     category: int | None = Field(None, description="category id (includes subcategories)")
 
 
-class Highlights(Schema):
+# The response models are plain pydantic models, not ninja Schemas: a Schema validates
+# through a wrapper that reads attributes off ORM objects, which cost ~0.4 ms per
+# 10-result answer here, and these answers are built from dicts (search on every keystroke).
+class Highlights(BaseModel):
     title: list[list[int]]
     body: list[list[int]]
 
 
-class SearchResult(Schema):
+class SearchResult(BaseModel):
     id: int
     key: str
     title: str
@@ -38,7 +42,7 @@ class SearchResult(Schema):
     why: dict[str, Any]
 
 
-class SearchOut(Schema):
+class SearchOut(BaseModel):
     results: list[SearchResult]
     took_ms: float
 
