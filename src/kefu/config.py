@@ -39,7 +39,8 @@ KEYS: dict[str, tuple[type, Any, str]] = {
     "event_heartbeat_seconds": (float, 15.0, "Seconds between SSE heartbeats."),
     "server_threads": (int, 8, "Threads per `kefu serve` worker for ordinary requests."),
     "semantic_model": (str, "", "Optional sentence embeddings for suggestions: "
-                       "use-multilingual or a local sentence-transformers directory."),
+                       "use-multilingual, m3e-small, both joined with +, or a local "
+                       "sentence-transformers directory."),
 }
 
 PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "your-secret-key", "xxx"}
