@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from kefu.core.models import Member
 from kefu.replies.access import get_library
@@ -90,9 +91,10 @@ def test_history_sessions_store_turns_and_previous_replies(
 @pytest.mark.django_db
 def test_a_session_that_is_not_text_is_a_reported_problem(library: dict[str, Reply],
                                                          supervisor: Member) -> None:
-    parsed = parse_history(supervisor.organization, _history(
-        {"message": "快递到哪了", "reply_key": "FH-02", "session": ["a"]},
-        {"message": "快递到哪了", "reply_key": "FH-02", "session": "x" * 101}))
+    with translation.override("zh-hans"):  # the report is in the user's language
+        parsed = parse_history(supervisor.organization, _history(
+            {"message": "快递到哪了", "reply_key": "FH-02", "session": ["a"]},
+            {"message": "快递到哪了", "reply_key": "FH-02", "session": "x" * 101}))
     assert parsed.rows == []
     assert [p["line"] for p in parsed.problems] == [1, 2]
     assert parsed.problems[0]["message"] == "session 必须是不超过 100 个字符的文本。"
