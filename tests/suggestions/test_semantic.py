@@ -214,3 +214,9 @@ def test_a_reply_in_a_crowd_of_near_duplicates_yields_to_a_nearly_as_close_loner
     assert before is not None
     assert crowded.crowding[crowded.slot_of[6]] > 0.9
     assert np.array_equal(crowded.crowding[: before.size], before)
+
+
+def test_a_joined_name_with_empty_parts_is_the_one_model_it_names() -> None:
+    assert load_encoder("+") is None
+    with pytest.raises(ValueError, match="neither"):
+        load_encoder("+/no/such/model-dir")

@@ -144,8 +144,11 @@ def load_encoder(spec: str) -> Encoder | None:
     if not spec:
         return None
     if "+" in spec:
-        parts = [load_encoder(part.strip()) for part in spec.split("+")]
-        return JoinedEncoder([p for p in parts if p is not None])
+        parts = [p for p in (load_encoder(part.strip()) for part in spec.split("+"))
+                 if p is not None]
+        if len(parts) < 2:
+            return parts[0] if parts else None
+        return JoinedEncoder(parts)
     if spec == UniversalSentenceEncoder.name:
         return UniversalSentenceEncoder()
     if spec == M3eSmallEncoder.name:
