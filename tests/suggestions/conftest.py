@@ -12,9 +12,9 @@ from kefu.core.models import Member
 from kefu.replies import actions
 from kefu.replies.access import get_library
 from kefu.replies.models import Reply, Scope
-from kefu.suggestions.model import _VECTORS
 from kefu.suggestions.registry import REGISTRY
 from kefu.suggestions.semantic import set_encoder
+from kefu.suggestions.semantic_scores import _VECTORS
 
 LIBRARY = [
     # key, category, title, body, questions

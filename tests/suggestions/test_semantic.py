@@ -14,14 +14,16 @@ from kefu.suggestions.actions import do_learn_example
 from kefu.suggestions.model import LibraryInfo, OrgModel, Weights
 from kefu.suggestions.registry import REGISTRY
 from kefu.suggestions.semantic import (
-    SECONDARY_WEIGHT,
     Encoder,
     JoinedEncoder,
     from_bytes,
     get_encoder,
     load_encoder,
     normalize_rows,
+    part_names,
     set_encoder,
+    split,
+    to_bytes,
 )
 from kefu.suggestions.understanding import understand
 from tests.suggestions.conftest import keys
@@ -159,17 +161,94 @@ class FixedEncoder:
         return np.tile(self.vector, (len(texts), 1))
 
 
-def test_a_joined_backend_scores_the_weighted_mean_of_its_models_cosines() -> None:
+def test_a_joined_vector_is_each_models_unit_vector_one_after_the_other() -> None:
     a, b = FixedEncoder("a", [1, 0]), FixedEncoder("b", [0, 1, 0])
     joined = JoinedEncoder([a, b])
     assert joined.name == "a+b"
+    assert part_names(joined) == ["a", "b"]
     x = joined.encode(["甲", "乙"])
     assert x.shape == (2, 5)
-    assert np.allclose(np.linalg.norm(x, axis=1), 1.0)
-    # against a vector that agrees with model a only, the cosine is a's share
-    other = np.hstack([joined.scales[0] * np.array([1.0, 0]),
-                       joined.scales[1] * np.array([0, 0, 1.0])])
-    assert float(x[0] @ other) == pytest.approx(1 / (1 + SECONDARY_WEIGHT))
+    first, second = split(joined, x[0])
+    assert np.allclose(first, [1, 0])
+    assert np.allclose(second, [0, 1, 0])
+    # stored by the earlier joined encoder (parts scaled by 0.88 and 0.48, in float16)
+    old = from_bytes(to_bytes(np.hstack([0.877 * a.vector, 0.48 * b.vector])))
+    assert old is not None
+    assert all(np.allclose(p, q, atol=1e-3) for p, q in zip(split(joined, old),
+                                                            [first, second], strict=True))
+    with pytest.raises(ValueError, match="dimensions"):
+        split(joined, np.ones(4, np.float32))
+
+
+def _unit(cosine: float, dims: int) -> np.ndarray:
+    """A unit vector whose cosine to (1, 0, ...) is ``cosine``."""
+    return normalize_rows([cosine, np.sqrt(1 - cosine ** 2), *[0.0] * (dims - 2)])[0]
+
+
+def test_a_joined_backend_scores_each_model_apart() -> None:
+    # Model a (3 dimensions) can hardly tell replies 1 and 2 apart; model b (2 dimensions)
+    # prefers 2, on a scale a hundred times smaller. A cosine of the joined vectors would
+    # follow a; scored apart (z-scores), b breaks a's near-tie.
+    joined = JoinedEncoder([FixedEncoder("a", [1, 0, 0]), FixedEncoder("b", [1, 0])])
+    model = OrgModel(1, joined, Weights(w_crowding=0.0))
+    model.set_libraries([LibraryInfo(1, "company", None, None)])
+    cosines = {1: (0.900, 0.100), 2: (0.895, 0.110), 3: (0.500, 0.100)}
+    for rid, (ca, cb) in cosines.items():
+        model.upsert_reply({"id": rid, "library_id": 1, "title": f"回复{rid}", "body": "",
+                            "key": f"K{rid}"}, vector=np.hstack([_unit(ca, 3), _unit(cb, 2)]))
+    message = np.hstack([_unit(1.0, 3), _unit(1.0, 2)])
+    results = model.rank(understand("你好"), frozenset({1}), 3, query_vector=message).results
+    assert [model.reply_id[r.slot] for r in results] == [2, 1, 3]
+    assert results[0].why["semantic"] == pytest.approx(0.895, abs=1e-4)  # the first model's
+    assert results[0].why["semantic_models"] == {"a": pytest.approx(0.895, abs=1e-4),
+                                                 "b": pytest.approx(0.110, abs=1e-4)}
+    # the same replies, one model only: no per-model breakdown, a's order
+    single = OrgModel(1, FixedEncoder("a", [1, 0, 0]), Weights(w_crowding=0.0))
+    single.set_libraries([LibraryInfo(1, "company", None, None)])
+    for rid, (ca, _cb) in cosines.items():
+        single.upsert_reply({"id": rid, "library_id": 1, "title": f"回复{rid}", "body": "",
+                             "key": f"K{rid}"}, vector=_unit(ca, 3))
+    results = single.rank(understand("你好"), frozenset({1}), 3,
+                          query_vector=_unit(1.0, 3)).results
+    assert [single.reply_id[r.slot] for r in results] == [1, 2, 3]
+    assert "semantic_models" not in results[0].why
+
+
+class CountEncoder:
+    """Encoder double: how many characters of each of a few groups the text has."""
+
+    name = "test-counts"
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        groups = ("货快递", "退钱款", "码尺", "谢好")
+        return normalize_rows([[sum(t.count(c) for c in g) + 0.1 for g in groups] + [1.0]
+                               for t in texts])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_model_rebuilt_from_the_database_with_a_joined_backend_ranks_as_the_live_one(
+        library: dict[str, Reply], agent: Member, api: Any) -> None:
+    set_encoder(JoinedEncoder([MeaningEncoder(), CountEncoder()]))
+    client = api(agent)
+    client.post("suggest", {"message": "发货"})  # the live model exists before learning
+    for key, message in (("TK-01", "钱啥时候退回来"), ("FH-02", "东西寄出没有"),
+                         ("TK-01", "退款怎么还不到"), ("CM-01", "多大码合适")):
+        client.post(f"replies/{library[key].id}/uses", {"source": "suggest",
+                                                        "message": message})
+    asks = ["钱退回来没有", "哪天寄出", "码数偏小吗", "好的谢谢"]
+
+    def answers() -> list[Any]:
+        out = []
+        for message in asks:
+            answer = client.post("suggest", {"message": message, "limit": 7}).json()
+            answer.pop("took_ms")
+            out.append(answer)
+        return out
+
+    live = answers()  # the model learned the uses one event at a time
+    assert "semantic_models" in live[0]["suggestions"][0]["why"]
+    REGISTRY.clear()
+    assert answers() == live
 
 
 def test_m3e_small_without_its_package_says_which_to_install(
@@ -206,17 +285,61 @@ def test_a_reply_in_a_crowd_of_near_duplicates_yields_to_a_nearly_as_close_loner
     assert crowded.reply_id[first.slot] == 5
     assert first.why["semantic"] == pytest.approx(np.cos(np.pi / 4), abs=1e-3)  # plain cosine
     # a reply added later gets its own crowding at once; the others are not recomputed
-    before = crowded.crowding.copy() if crowded.crowding is not None else None
+    assert crowded.sem is not None
+    assert crowded.sem.crowding is not None
+    before = crowded.sem.crowding[0].copy()
     crowded.upsert_reply({"id": 6, "library_id": 1, "title": "回复6", "body": "", "key": "K6"},
                          vector=normalize_rows([1, 1, 0.05])[0])
     crowded.rank(u, frozenset({1}), 5, query_vector=message)
-    assert crowded.crowding is not None
-    assert before is not None
-    assert crowded.crowding[crowded.slot_of[6]] > 0.9
-    assert np.array_equal(crowded.crowding[: before.size], before)
+    after = crowded.sem.crowding[0]
+    assert after[crowded.slot_of[6]] > 0.9
+    assert np.array_equal(after[: before.size], before)
 
 
 def test_a_joined_name_with_empty_parts_is_the_one_model_it_names() -> None:
     assert load_encoder("+") is None
     with pytest.raises(ValueError, match="neither"):
         load_encoder("+/no/such/model-dir")
+
+
+# Answers of the fixture library without a semantic backend, as the model gave them before
+# joined backends were scored per model (commit 2975262): the text-only path is unchanged.
+NO_SEMANTIC = {
+    "什么时候发货啊": [
+        ("FH-01", 0.855515), ("TK-01", 0.076386), ("CM-01", 0.017375), ("TH-01", 0.017252),
+        ("JS-01", 0.014389), ("FH-02", 0.011979), ("AF-01", 0.010742),
+    ],
+    "快递到哪了 订单号123456789012": [
+        ("FH-02", 0.891798), ("TK-01", 0.03251), ("FH-01", 0.025628), ("JS-01", 0.017324),
+        ("AF-01", 0.012773), ("TH-01", 0.010758), ("CM-01", 0.010758),
+    ],
+    "钱什么时候退回来": [
+        ("TK-01", 0.929101), ("FH-01", 0.047901), ("CM-01", 0.016345), ("TH-01", 0.016),
+        ("AF-01", 0.013439), ("JS-01", 0.011013), ("FH-02", 0.010444),
+    ],
+    "我要投诉你们": [
+        ("AF-01", 0.900933), ("TK-01", 0.027381), ("CM-01", 0.01878), ("JS-01", 0.014138),
+        ("FH-02", 0.013934), ("FH-01", 0.013069), ("TH-01", 0.013069),
+    ],
+    "170穿什么码": [
+        ("CM-01", 0.891874), ("TK-01", 0.041301), ("FH-01", 0.021323), ("AF-01", 0.013794),
+        ("FH-02", 0.012056), ("TH-01", 0.01081), ("JS-01", 0.01081),
+    ],
+    "好的谢谢": [
+        ("JS-01", 0.891341), ("TK-01", 0.030834), ("AF-01", 0.027971), ("FH-02", 0.015064),
+        ("CM-01", 0.013072), ("FH-01", 0.011594), ("TH-01", 0.011594),
+    ],
+}
+
+
+@pytest.mark.django_db
+def test_without_a_backend_the_ranking_is_as_before_per_model_scoring(
+        library: dict[str, Reply], agent: Member, api: Any) -> None:
+    set_encoder(None)
+    client = api(agent)
+    client.post(f"replies/{library['TK-01'].id}/uses", {"source": "suggest",
+                                                         "message": "退款没到账"})
+    for message, expected in NO_SEMANTIC.items():
+        body = client.post("suggest", {"message": message, "limit": 7}).json()
+        assert [(s["key"], s["score"]) for s in body["suggestions"]] == expected
+        assert all("semantic" not in s["why"] for s in body["suggestions"])

@@ -206,3 +206,23 @@ class ClassCounts:
     def log_prior(self, classes: int) -> np.ndarray:
         self.grow(classes)
         return np.log((self.count[:classes] + 0.5) / (self.n_examples + 0.5 * classes))
+
+
+def masked_softmax(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A softmax over the masked entries; 0 elsewhere."""
+    out = np.zeros(x.shape, np.float64)
+    if not mask.any():
+        return out
+    v = x[mask].astype(np.float64)
+    v = np.exp(v - v.max())
+    out[mask] = v / v.sum()
+    return out
+
+
+def zscores(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Standard scores against the masked entries (0 when they are all alike)."""
+    v = x[mask]
+    std = float(v.std()) if v.size else 0.0
+    if std < 1e-9:
+        return np.zeros(x.shape, np.float64)
+    return (x - float(v.mean())) / std

@@ -8,12 +8,14 @@ Every live reply has a *slot* (stable while the reply exists). These signals sco
   their tokens, plus the nearest past messages (BM25 between messages) voting;
 - **popularity**: how often the team used the reply and how many examples chose it;
 - **semantic** (optional): cosine of sentence embeddings, message to reply and message to
-  past messages, when a backend is configured (see semantic.py);
+  past messages, each backend model on its own, when a backend is configured (see
+  semantic.py and semantic_scores.py);
 - **context** (optional): given the conversation so far, which reply followed the agent's
   previous one and which come at this turn; it multiplies the score by its lift over plain
   frequency (see context.py).
 
-Each signal becomes a distribution over the visible replies; the learned one weighs more as
+Each signal becomes a distribution over the visible replies (the text's and the semantic
+models' z-scores are added into one); the learned one weighs more as
 the organization accumulates examples (``n / (n + learned_half)``). Weights were tuned on
 the DEV splits in bench/suggest_eval.py (docs/benchmarks/suggestions.md).
 """
@@ -23,14 +25,14 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from kefu.suggestions.context import Context, Sequences
-from kefu.suggestions.index import ClassCounts, SparseIndex
+from kefu.suggestions.index import ClassCounts, SparseIndex, masked_softmax, zscores
+from kefu.suggestions.semantic_scores import SemanticVectors, encode_cached, semantic_text
 from kefu.suggestions.understanding import (
     Understood,
     core_text,
@@ -55,13 +57,19 @@ class Weights:
     learned_half: float = 40.0  # examples at which learned and text evidence weigh the same
     text_floor: float = 0.02  # text keeps at least this share however much was learned
     w_popularity: float = 0.05
-    # 8 rather than 2 since m3e-small (faq-dev: +0.02 acc@5, +0.03 MRR@10; USE unchanged).
-    w_semantic: float = 8.0
-    beta_semantic: float = 50.0
+    # With a semantic backend, the text distribution is a softmax of (beta_semantic x) the
+    # sum of z-scores: each backend model's (less crowding), the later models' times
+    # w_secondary, and the text's times w_text_semantic. On z-scores, cosines of models on
+    # different scales add up; a mixture of the models' and the text's distributions (the
+    # earlier way) let the sharpest decide alone. faq-dev, through the API: m3e-small
+    # 0.523 -> 0.540 acc@5, m3e-small+USE 0.536 -> 0.55 (docs/benchmarks/suggestions.md).
+    beta_semantic: float = 3.0
+    w_text_semantic: float = 0.08
+    w_secondary: float = 0.2
     # Hubness: a reply whose nearest other replies are very close (a crowded region of the
     # embedding space) is near most messages. Its cosine loses this share of the mean cosine
-    # to its crowding_k nearest replies (CSLS, Conneau et al. 2018).
-    w_crowding: float = 0.5
+    # to its crowding_k nearest replies in that model's space (CSLS, Conneau et al. 2018).
+    w_crowding: float = 0.7
     # The sound view of the text (understanding.sound_features) next to the characters.
     w_sound: float = 1.0
     crowding_k: int = 10
@@ -99,24 +107,6 @@ class Ranking:
     confidence: float
 
 
-def _masked_softmax(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    out = np.zeros(x.shape, np.float64)
-    if not mask.any():
-        return out
-    v = x[mask].astype(np.float64)
-    v = np.exp(v - v.max())
-    out[mask] = v / v.sum()
-    return out
-
-
-def _zscores(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    v = x[mask]
-    std = float(v.std()) if v.size else 0.0
-    if std < 1e-9:
-        return np.zeros(x.shape, np.float64)
-    return (x - float(v.mean())) / std
-
-
 def _top(x: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k largest values, largest first (ties: lower index first)."""
     if x.size > k:
@@ -128,32 +118,6 @@ def _top(x: np.ndarray, k: int) -> np.ndarray:
 def _pairs(core: str) -> frozenset[str]:
     return frozenset(core[i:i + 2] for i in range(len(core) - 1)) or frozenset([core] if core
                                                                                else [])
-
-
-def semantic_text(title: str, body: str, questions: list[str]) -> str:
-    """What the semantic backend reads of a reply: distinct title, questions, body start."""
-    return " ".join(dict.fromkeys(t for t in [title, *questions[:5], body[:200]] if t))
-
-
-# Vectors of texts already encoded in this process, so rebuilding a model (after an import,
-# or an eviction) encodes only what changed. Bounded: about 40 MB at 512 dimensions.
-_VECTORS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-VECTOR_CACHE_SIZE = 20_000
-_vectors_lock = threading.Lock()
-
-
-def encode_cached(encoder: Any, texts: list[str]) -> list[np.ndarray]:
-    name = getattr(encoder, "name", "")
-    with _vectors_lock:
-        found = [_VECTORS.get((name, t)) for t in texts]
-    missing = [t for t, v in zip(texts, found, strict=True) if v is None]
-    fresh = dict(zip(missing, encoder.encode(missing), strict=True)) if missing else {}
-    with _vectors_lock:
-        for text, vec in fresh.items():
-            _VECTORS[(name, text)] = vec
-        while len(_VECTORS) > VECTOR_CACHE_SIZE:
-            _VECTORS.popitem(last=False)
-    return [v if v is not None else fresh[t] for t, v in zip(texts, found, strict=True)]
 
 
 def reply_text(title: str, body: str, questions: list[str]) -> str:
@@ -201,11 +165,8 @@ class OrgModel:
         self.seq = Sequences()
         self.example_seq: list[tuple[tuple[int, ...], int | None]] = []
         self.context_texts: tuple[int, dict[str, int]] | None = None
-        # semantic (optional)
-        self.reply_vec: np.ndarray | None = None
-        self.example_vec: np.ndarray | None = None
-        self.crowding: np.ndarray | None = None  # per slot; see _crowding()
-        self.crowding_dirty: set[int] = set()
+        # semantic (optional): one set of vectors per backend model
+        self.sem = SemanticVectors(encoder) if encoder is not None else None
 
     @property
     def n(self) -> int:
@@ -233,10 +194,8 @@ class OrgModel:
             new = np.zeros(cap, old.dtype)
             new[: old.size] = old
             setattr(self, name, new)
-        if self.reply_vec is not None:
-            vec = np.zeros((cap, self.reply_vec.shape[1]), np.float32)
-            vec[: self.reply_vec.shape[0]] = self.reply_vec
-            self.reply_vec = vec
+        if self.sem is not None:
+            self.sem.grow(cap)
 
     def upsert_reply(self, row: dict[str, Any], vector: np.ndarray | None = None) -> None:
         """Add or refresh a reply from a row (registry.load_rows or a reply event)."""
@@ -276,18 +235,12 @@ class OrgModel:
             self.lex_doc[slot] = self.lex.add(text_features(text))
             self.lex_sound.add(sound_features(text))  # same document number as in lex
             self.lex_slot.append(slot)
-            if self.encoder is not None:
+            if self.sem is not None:
                 if vector is None:
                     vector = encode_cached(self.encoder, [semantic_text(
                         row["title"], row["body"], questions)])[0]
-                self._set_reply_vector(slot, vector)
+                self.sem.set_reply(slot, vector, self.lib.size)
             self.version += 1
-
-    def _set_reply_vector(self, slot: int, vector: np.ndarray) -> None:
-        if self.reply_vec is None:
-            self.reply_vec = np.zeros((self.lib.size, vector.shape[0]), np.float32)
-        self.reply_vec[slot] = vector
-        self.crowding_dirty.add(slot)
 
     def remove_reply(self, reply_id: int) -> None:
         with self.lock:
@@ -327,20 +280,10 @@ class OrgModel:
             prev = tuple(self.slot_of[r] for r in previous or () if r in self.slot_of)
             self.example_seq.append((prev, turn))
             self.seq.add(slot, prev, turn)
-            if self.encoder is not None:
+            if self.sem is not None:
                 if vector is None:
                     vector = self.encoder.encode([normalized])[0]
-                self._set_example_vector(doc, vector)
-
-    def _set_example_vector(self, doc: int, vector: np.ndarray) -> None:
-        if self.example_vec is None or self.example_vec.shape[0] <= doc:
-            old = self.example_vec
-            cap = max(doc + 1, int((old.shape[0] if old is not None else 0) * 1.5) + 64)
-            new = np.zeros((cap, vector.shape[0]), np.float32)
-            if old is not None:
-                new[: old.shape[0]] = old
-            self.example_vec = new
-        self.example_vec[doc] = vector
+                self.sem.set_example(doc, vector)
 
     def remove_example(self, example_id: int) -> None:
         with self.lock:
@@ -385,41 +328,6 @@ class OrgModel:
         out[slots[live]] = scores[live]
         return out
 
-    def _crowding(self) -> np.ndarray:
-        """Mean cosine of each reply to its nearest other live replies. All of it is computed
-        at the first suggestion after a build (one pass of matrix products, under a second
-        for 5,000 replies); after that a changed reply's own value is computed alone, and the
-        others, whose neighbours changed a little, are refreshed once 5% have changed."""
-        assert self.reply_vec is not None
-        n, k = self.n, self.weights.crowding_k
-        crowding = self.crowding
-        if crowding is not None and not self.crowding_dirty and crowding.size >= n:
-            return crowding
-        live = np.nonzero(self.alive[:n])[0]
-        if crowding is None or len(self.crowding_dirty) > max(32, n // 20):
-            rows, crowding = live, np.zeros(n, np.float32)
-        else:
-            if crowding.size < n:
-                crowding = np.concatenate((crowding, np.zeros(n - crowding.size, np.float32)))
-            rows = np.fromiter((s for s in self.crowding_dirty if s < n), np.int64)
-        vecs = self.reply_vec[live]
-        kk = min(k, live.size - 1)
-        for start in range(0, rows.size, 1024):  # bounded memory: 1024 x n cosines at once
-            chunk = rows[start:start + 1024]
-            sims = self.reply_vec[chunk] @ vecs.T
-            sims[chunk[:, None] == live[None, :]] = -np.inf  # not its own neighbour
-            if kk > 0:
-                crowding[chunk] = np.partition(sims, -kk, axis=1)[:, -kk:].mean(axis=1)
-        self.crowding, self.crowding_dirty = crowding, set()
-        return crowding
-
-    def _uncrowded(self, cosine: np.ndarray) -> np.ndarray:
-        """Cosines of the message to the replies, less a share of each reply's crowding
-        (what ranks; explanations show the plain cosine)."""
-        if self.weights.w_crowding <= 0:
-            return cosine
-        return cosine - self.weights.w_crowding * self._crowding()[: cosine.size]
-
     def _array(self, name: str) -> np.ndarray:
         """A list attribute as an array, converted again only after it grew."""
         values: list[int] = getattr(self, name)
@@ -442,6 +350,25 @@ class OrgModel:
         top, slots = top[keep], slots[keep]
         np.add.at(votes, slots, sims[top].astype(np.float64) ** power)
         return votes, top[np.argsort(-sims[top], kind="stable")]
+
+    def _semantic_votes(self, votes: np.ndarray, query: list[np.ndarray],
+                        mask: np.ndarray) -> np.ndarray:
+        """The nearest past messages by each backend model vote too: the text's votes and
+        the models' together (the models' shares as in SemanticVectors.logits) weigh one
+        each."""
+        assert self.sem is not None
+        ne = self.examples.n
+        dead = ~self.examples.alive[:ne]
+        shares = [1.0] + [self.weights.w_secondary] * (len(query) - 1)
+        semantic = np.zeros(self.n, np.float64)
+        for share, esims in zip(shares, self.sem.example_cosines(query, ne), strict=True):
+            esims[dead] = 0
+            svotes, _sn = self._votes(esims, self.weights.knn_k, mask, power=3.0)
+            if svotes.sum() > 0:
+                semantic += share / sum(shares) * svotes / svotes.sum()
+        if semantic.sum() > 0:
+            return votes / max(votes.sum(), 1e-12) + semantic
+        return votes
 
     def _near(self, u: Understood, neighbours: np.ndarray) -> tuple[np.ndarray, float, int]:
         """Past messages nearly the same as this one: a distribution over their replies,
@@ -474,13 +401,15 @@ class OrgModel:
                 return Ranking([], None, 0.0)
             n = self.n
             self.nb.grow(n)
-            text_raw = self._text_scores(u)
-            text = _masked_softmax(w.beta_text * _zscores(text_raw, mask), mask)
-            semantic = None
-            if query_vector is not None and self.reply_vec is not None:
-                semantic = self.reply_vec[:n] @ query_vector
-                sem_p = _masked_softmax(w.beta_semantic * self._uncrowded(semantic), mask)
-                text = (text + w.w_semantic * sem_p) / (1 + w.w_semantic)
+            text_z = zscores(self._text_scores(u), mask)
+            query = cosines = None
+            if query_vector is not None and self.sem is not None and self.sem.reply is not None:
+                query = self.sem.query(query_vector)
+                logits, cosines = self.sem.logits(query, self.alive[:n], mask, w)
+                logits += w.w_text_semantic * text_z
+                text = masked_softmax(w.beta_semantic * logits, mask)
+            else:
+                text = masked_softmax(w.beta_text * text_z, mask)
             learned = np.zeros(n, np.float64)
             best_example, nearness = -1, 0.0
             near = learned
@@ -489,18 +418,14 @@ class OrgModel:
                 toks = features(u)
                 ll = (self.nb.log_likelihood(toks, n, w.nb_alpha)
                       + w.nb_prior * self.nb.log_prior(n))
-                nb_p = _masked_softmax(ll, mask)
+                nb_p = masked_softmax(ll, mask)
                 sims = self.examples.scores(toks, w.max_df_examples)[: self.examples.n]
                 votes, neighbours = self._votes(sims, w.knn_k, mask)
                 near, nearness, best_example = self._near(u, neighbours)
                 if best_example < 0 and neighbours.size:
                     best_example = int(neighbours[0])
-                if query_vector is not None and self.example_vec is not None:
-                    esims = self.example_vec[: self.examples.n] @ query_vector
-                    esims[~self.examples.alive[: self.examples.n]] = 0
-                    svotes, _sn = self._votes(esims, w.knn_k, mask, power=3.0)
-                    if svotes.sum() > 0:
-                        votes = votes / max(votes.sum(), 1e-12) + svotes / svotes.sum()
+                if query is not None and self.sem is not None and self.sem.example is not None:
+                    votes = self._semantic_votes(votes, query, mask)
                 total = votes.sum()
                 knn_p = votes / total if total > 0 else votes
                 learned = (w.w_nb * nb_p + w.w_knn * knn_p) / (w.w_nb + (w.w_knn if total > 0
@@ -541,8 +466,11 @@ class OrgModel:
                     "learned_weight": round(lam, 3), "used": int(self.usage[s]),
                     "examples": int(self.nb.count[s]) if s < self.nb.count.size else 0,
                 }
-                if semantic is not None:
-                    why["semantic"] = round(float(semantic[s]), 4)
+                if cosines is not None and self.sem is not None:
+                    why["semantic"] = round(float(cosines[0][s]), 4)
+                    if len(cosines) > 1:  # a joined backend: each model's cosine
+                        why["semantic_models"] = {name: round(float(c[s]), 4) for name, c
+                                                  in zip(self.sem.names, cosines, strict=True)}
                 if ctx_p is not None and lift is not None:
                     # P(reply | conversation so far), and how much likelier than usual.
                     why["context"] = round(float(ctx_p[s]), 4)

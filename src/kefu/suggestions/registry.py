@@ -15,14 +15,9 @@ from kefu.core.models import Member
 from kefu.core.orgcache import OrgCache
 from kefu.replies.models import Scope
 from kefu.replies.search.registry import library_infos, load_rows, row_from_event
-from kefu.suggestions.model import (
-    LibraryInfo,
-    OrgModel,
-    Weights,
-    encode_cached,
-    semantic_text,
-)
+from kefu.suggestions.model import LibraryInfo, OrgModel, Weights
 from kefu.suggestions.semantic import from_bytes, get_encoder, to_bytes
+from kefu.suggestions.semantic_scores import encode_cached, semantic_text
 
 log = logging.getLogger("kefu.suggestions")
 

