@@ -286,3 +286,17 @@ def test_a_missing_character_beats_a_dropped_one_and_and_ranks_by_both_terms(
     REGISTRY.clear()
     got = titles(api(supervisor).get("replies/search", data={"q": "面料扎 料"}))
     assert got[0] == "面料扎不扎", got
+
+
+@pytest.mark.django_db(transaction=True)  # events are sent on commit
+def test_one_character_found_only_in_bodies_wherever_it_stands(api, supervisor, library):
+    # Bodies index a character alone only where it starts no pair (build.py): the middle,
+    # the end and the spot before a space must all still be found, before and after edits
+    lib = get_library(supervisor, "company")
+    do_create_reply(supervisor, lib, {"title": "尾字", "body": "最后一个字是镯"})
+    do_create_reply(supervisor, lib, {"title": "空格", "body": "镯 后面是空格"})
+    api(supervisor).get("replies/search", data={"q": "镯"})  # the index exists from here on
+    do_create_reply(supervisor, lib, {"title": "中间", "body": "玉镯子一只"})   # a delta
+    do_create_reply(supervisor, lib, {"title": "末尾新", "body": "又一个镯"})   # a delta
+    got = titles(api(supervisor).get("replies/search", data={"q": "镯"}))
+    assert sorted(got) == sorted(["尾字", "空格", "中间", "末尾新"])

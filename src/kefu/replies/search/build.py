@@ -36,25 +36,34 @@ def fold_many(texts: list[str], fold_table: dict[int, int]) -> list[str]:
     return BATCH_SEP.join(texts).translate(fold_table).split(BATCH_SEP)
 
 
-def char_gram_keys(texts: list[str], with_unigrams: bool = True
+def char_gram_keys(texts: list[str], unigrams: str = "all"
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Unigram and bigram keys ``(a << 21) | b`` of every text, skipping whitespace and
-    separators; plus the keys at each text's start."""
+    separators; plus the keys at each text's start.
+
+    ``unigrams="tail"`` keeps a character's unigram only where it starts no bigram (before
+    whitespace or at the end): every occurrence is then under its unigram or under one of
+    its ``(a, *)`` bigrams, which are contiguous in key order (see Postings.range_docs).
+    Bodies are indexed so: their unigrams were half of all postings."""
     if not texts:
         e = np.empty(0, U64)
         return e, e, e, e
     codes, doc_of, starts = _codes(texts)
     ok = (codes > 32) & (codes != 0x3000)
     pair = ok[:-1] & ok[1:]
+    if unigrams == "tail":
+        uni = ok.copy()
+        uni[:-1] &= ~pair
+    else:
+        uni = ok
     # One output array filled in place: the body of 100k replies has ~10M positions, and
     # each temporary copy of them costs more than the arithmetic.
-    n_uni = int(np.count_nonzero(ok)) if with_unigrams else 0
+    n_uni = int(np.count_nonzero(uni))
     n_bi = int(np.count_nonzero(pair))
     keys = np.empty(n_uni + n_bi, dtype=U64)
     docs = np.empty(n_uni + n_bi, dtype=doc_of.dtype)
-    if with_unigrams:
-        keys[:n_uni] = codes[ok]
-        docs[:n_uni] = doc_of[ok]
+    keys[:n_uni] = codes[uni]
+    docs[:n_uni] = doc_of[uni]
     bi = keys[n_uni:]
     bi[:] = codes[:-1][pair]
     np.left_shift(keys, U64(21), out=keys)

@@ -206,10 +206,18 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
         pos = ix.fbody[doc].find(term)
         return Match(2, "body", body=[(pos, pos + n)]) if pos >= 0 else None
 
+    def body_cands() -> np.ndarray:
+        if n > 1:
+            return rarest_gram(ix.body_grams, term)
+        # Bodies keep a character's unigram only where it starts no bigram (build.py).
+        c = ord(term)
+        return union([ix.body_grams.get(gram_key(c)),
+                      ix.body_grams.range_docs(gram_key(c) + 1, gram_key(c + 1))])
+
     return [(5, lambda: ix.title_start.get(first), title_prefix),
             (4, lambda: rarest_gram(ix.title_grams, term), title_any),
             (3, lambda: rarest_gram(ix.short_grams, term), short_any),
-            (2, lambda: rarest_gram(ix.body_grams, term), body_any)]
+            (2, body_cands, body_any)]
 
 
 def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,

@@ -260,7 +260,7 @@ class OrgIndex:
         self.title_start = Postings.build(skeys, sdocs)
         keys, docs, _sk, _sd = char_gram_keys(self.fshort)
         self.short_grams = Postings.build(keys, docs)
-        keys, docs, _sk, _sd = char_gram_keys(self.fbody)
+        keys, docs, _sk, _sd = char_gram_keys(self.fbody, unigrams="tail")
         self.body_grams = Postings.build(keys, docs)
         stored = [r.get("search_keys") or {} for r in rows]
         fresh = [k if k.get("v") == KEYS_VERSION else {} for k in stored]
@@ -299,10 +299,10 @@ class OrgIndex:
                 self.team[doc] = team
                 self._set_prior(slice(doc, doc + 1))
             keys = search_keys_for(row)
-            for postings, text in ((self.title_grams, self.ftitle[doc]),
-                                   (self.short_grams, self.fshort[doc]),
-                                   (self.body_grams, self.fbody[doc])):
-                k, _d, sk, _sd = char_gram_keys([text])
+            for postings, text, unigrams in ((self.title_grams, self.ftitle[doc], "all"),
+                                             (self.short_grams, self.fshort[doc], "all"),
+                                             (self.body_grams, self.fbody[doc], "tail")):
+                k, _d, sk, _sd = char_gram_keys([text], unigrams)
                 postings.add({int(x) for x in k}, doc)
                 if postings is self.title_grams:
                     self.title_start.add({int(x) for x in sk}, doc)

@@ -68,6 +68,20 @@ class Postings:
             return np.concatenate((main, np.asarray(extra, dtype=np.int32)))
         return main
 
+    def range_docs(self, lo: int, hi: int) -> np.ndarray:
+        """Sorted distinct documents under any key in [lo, hi): one contiguous run of
+        ``docs``, since keys are sorted (all bigrams starting with one character)."""
+        i, j = (int(x) for x in np.searchsorted(self.keys, [lo, hi]))
+        run = self.docs[self.starts[i]:self.starts[j]]
+        extra = [d for key, ds in self.delta.items() if lo <= key < hi for d in ds]
+        if extra:
+            run = np.concatenate((run, np.asarray(extra, dtype=np.int32)))
+        if run.size > 65536:  # a common character: a mask beats sorting millions
+            mask = np.zeros(int(run.max()) + 1, dtype=bool)
+            mask[run] = True
+            return np.flatnonzero(mask).astype(np.int32)
+        return np.unique(run)
+
     def add(self, keys: set[int], doc: int) -> None:
         for key in keys:
             self.delta[key].append(doc)
