@@ -79,3 +79,43 @@ def test_escape_from_the_suggestions_returns_to_the_message(open_panel: OpenPane
 
     assert page.evaluate("document.activeElement.id") == "panel-message"
     assert page.is_hidden("[data-escalate]")
+
+
+def _suggest_body(page, message: str) -> dict:
+    """Paste ``message`` and return the JSON the panel sent to POST /api/v1/suggest."""
+    import json
+
+    page.keyboard.press("Alt+M")
+    page.fill("[data-message]", message)
+    with page.expect_request(lambda r: r.url.endswith("/api/v1/suggest")
+                             and r.method == "POST") as req:
+        page.keyboard.press("Enter")
+    page.wait_for_selector("[data-list] li.item")
+    return dict(json.loads(req.value.post_data or "{}"))
+
+
+@pytest.mark.usefixtures("suggestions_available")
+def test_suggestions_read_the_conversation_so_far_until_a_new_one_begins(
+        open_panel: OpenPanel):
+    page = open_panel()
+    page.keyboard.press("Alt+X")  # a new conversation: nothing said yet
+    assert _suggest_body(page, "什么时候发货")["context"] == []
+
+    # When the agent sends the first suggestion for that message
+    first_id = int(page.get_attribute("[data-list] li.item >> nth=0", "data-id") or 0)
+    page.keyboard.press("1")
+    page.wait_for_selector("[data-prompt]:not([hidden]), [data-toast]:has-text('已复制')")
+    if page.is_visible("[data-prompt]"):
+        for field in page.locator("[data-prompt-fields] input").all():
+            field.fill("明天")
+        page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.querySelector('[data-toast]').textContent.startsWith('已复制')")
+
+    # Then the next message is asked about with that turn as context
+    assert _suggest_body(page, "好的谢谢")["context"] == [
+        {"from": "buyer", "text": "什么时候发货"}, {"from": "agent", "reply_id": first_id}]
+
+    # And a new conversation starts from nothing again
+    page.keyboard.press("Alt+X")
+    assert _suggest_body(page, "在吗")["context"] == []

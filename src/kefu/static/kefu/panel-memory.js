@@ -1,5 +1,14 @@
 // What the panel remembers for one member in this browser (localStorage): favourites,
-// recently used replies, and this conversation's values (买家昵称, 订单号 ...).
+// recently used replies, this conversation's values (买家昵称, 订单号 ...) and its turns
+// (the buyer messages pasted and the replies sent), which suggestions read as context.
+
+const MAX_TURNS = 30; // POST /api/v1/suggest reads at most this many
+const TURN_TEXT_MAX = 2000;
+
+function newChat() {
+  const id = (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
+  return { id: `panel-${id}`, turns: [] };
+}
 
 export class Memory {
   constructor(orgId, memberId) {
@@ -7,6 +16,7 @@ export class Memory {
     this.favourites = this.read("favourites", []);
     this.recent = this.read("recent", []);
     this.conversation = this.read("conversation", {});
+    this.chat = this.read("chat", null) || newChat();
   }
 
   read(what, fallback) {
@@ -51,5 +61,20 @@ export class Memory {
   clearConversation() {
     this.conversation = {};
     this.write("conversation", this.conversation);
+    this.chat = newChat();
+    this.write("chat", this.chat);
+  }
+
+  // The agent sent a reply (for the buyer message it answers, when there is one).
+  sent(replyId, buyerMessage) {
+    const turns = this.chat.turns;
+    const last = [...turns].reverse().find((t) => t.from === "buyer");
+    const answered = turns.length && turns[turns.length - 1].from === "agent";
+    if (buyerMessage && !(last && last.text === buyerMessage.slice(0, TURN_TEXT_MAX) && answered)) {
+      turns.push({ from: "buyer", text: buyerMessage.slice(0, TURN_TEXT_MAX) });
+    }
+    turns.push({ from: "agent", reply_id: replyId });
+    this.chat.turns = turns.slice(-MAX_TURNS);
+    this.write("chat", this.chat);
   }
 }

@@ -77,7 +77,10 @@ export function setupPaste(P) {
     abort = mine;
     let r;
     try {
-      r = await api("POST", "/api/v1/suggest", { message, limit: C.suggestLimit }, mine.signal);
+      // The conversation so far: what the buyer said before and what the agent sent.
+      const context = P.memory.chat.turns;
+      r = await api("POST", "/api/v1/suggest", { message, limit: C.suggestLimit, context },
+                    mine.signal);
     } catch (_aborted) {
       return;
     }

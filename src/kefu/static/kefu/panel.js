@@ -355,10 +355,12 @@ function showUncopied(text) {
 }
 
 function recordUse(item) {
-  const body = { source: item.source };
+  // The conversation id lets suggestions learn which reply follows which.
+  const body = { source: item.source, conversation: memory.chat.id };
   if (item.message) body.message = item.message;
   api("POST", `/api/v1/replies/${item.id}/uses`, body);
   memory.used(item.id);
+  memory.sent(item.id, item.message);
   state.lastCopied = item;
 }
 
