@@ -12,6 +12,20 @@ pytestmark = pytest.mark.browser
 MESSAGE = "亲，我的订单号123456789012345678怎么还没发货啊，都三天了！再不发我就投诉了"
 
 
+def send_first(page) -> int:
+    """Copy the first suggestion (answering any prompt for missing values); its reply id."""
+    first_id = int(page.get_attribute("[data-list] li.item >> nth=0", "data-id") or 0)
+    page.keyboard.press("1")
+    page.wait_for_selector("[data-prompt]:not([hidden]), [data-toast]:has-text('已复制')")
+    if page.is_visible("[data-prompt]"):
+        for field in page.locator("[data-prompt-fields] input").all():
+            field.fill("明天")
+        page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.querySelector('[data-toast]').textContent.startsWith('已复制')")
+    return first_id
+
+
 @pytest.fixture
 def suggestions_available(shop: Shop) -> None:
     resp = shop.api("kefu1").post("/api/v1/suggest", json={"message": "发货", "limit": 1})
@@ -45,15 +59,7 @@ def test_pasting_a_message_shows_suggestions_intent_entities_and_a_warning(
     assert page.input_value("#conv-2") == "123456789012345678"
 
     # When the agent copies the first suggestion (filling in what the message did not say)
-    first_id = int(page.get_attribute("[data-list] li.item >> nth=0", "data-id") or 0)
-    page.keyboard.press("1")
-    page.wait_for_selector("[data-prompt]:not([hidden]), [data-toast]:has-text('已复制')")
-    if page.is_visible("[data-prompt]"):
-        for field in page.locator("[data-prompt-fields] input").all():
-            field.fill("明天")
-        page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.querySelector('[data-toast]').textContent.startsWith('已复制')")
+    first_id = send_first(page)
 
     # Then the clipboard holds it with no placeholder left, and the use was recorded with
     # the message: a learned example for that reply
@@ -102,15 +108,7 @@ def test_suggestions_read_the_conversation_so_far_until_a_new_one_begins(
     assert _suggest_body(page, "什么时候发货")["context"] == []
 
     # When the agent sends the first suggestion for that message
-    first_id = int(page.get_attribute("[data-list] li.item >> nth=0", "data-id") or 0)
-    page.keyboard.press("1")
-    page.wait_for_selector("[data-prompt]:not([hidden]), [data-toast]:has-text('已复制')")
-    if page.is_visible("[data-prompt]"):
-        for field in page.locator("[data-prompt-fields] input").all():
-            field.fill("明天")
-        page.keyboard.press("Enter")
-    page.wait_for_function(
-        "document.querySelector('[data-toast]').textContent.startsWith('已复制')")
+    first_id = send_first(page)
 
     # Then the next message is asked about with that turn as context
     assert _suggest_body(page, "好的谢谢")["context"] == [
