@@ -18,8 +18,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from kefu.replies.libraryset import LibraryInfo
 from kefu.replies.search import engine as kefu_engine
-from kefu.replies.search.index import LibraryInfo, OrgIndex
+from kefu.replies.search.index import OrgIndex
 
 _LATIN = re.compile(r"^[a-z0-9]+$")
 

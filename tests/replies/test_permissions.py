@@ -257,3 +257,24 @@ def test_agent_with_a_stale_version_is_refused_for_permission_not_for_staleness(
 
     # Then the answer is that they may not edit it at all
     assert resp.status_code == 403
+
+
+@pytest.mark.parametrize(("scope", "role"), MATRIX)
+@pytest.mark.django_db(transaction=True)  # the in-memory structures learn on commit
+def test_search_and_suggestions_read_the_same_libraries_as_the_api(
+        people: dict[str, Member], libraries: dict[str, Library], make_reply: MakeReply,
+        api: Any, scope: str, role: str):
+    # Given a reply in the library of this scope, with a title nothing else has
+    from kefu.replies.search.registry import REGISTRY
+
+    REGISTRY.clear()
+    reply = make_reply(libraries[scope], title="鹦鹉螺发货说明", body="鹦鹉螺今天发货")
+    client = api(people[role])
+    readable = READ[scope][role] == 200
+
+    # Then search and suggestions (in-memory, no query per reply) find it exactly when the
+    # API lets this member read it
+    found = {r["id"] for r in client.get("replies/search", data={"q": "鹦鹉螺"}).json()["results"]}
+    assert (reply.id in found) == readable
+    suggested = client.post("suggest", {"message": "鹦鹉螺发货说明", "limit": 10}).json()
+    assert (reply.id in {s["reply_id"] for s in suggested["suggestions"]}) == readable

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from kefu.core.models import Member
+from kefu.replies.libraryset import LibraryInfo
 from kefu.replies.models import Reply
 from kefu.suggestions.actions import do_learn_example
-from kefu.suggestions.model import LibraryInfo, OrgModel, Weights
+from kefu.suggestions.model import OrgModel, Weights
 from kefu.suggestions.registry import REGISTRY
 from kefu.suggestions.semantic import (
     Encoder,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kefu.suggestions.model import LibraryInfo, OrgModel, Weights
+from kefu.replies.libraryset import LibraryInfo
+from kefu.suggestions.model import OrgModel, Weights
 from kefu.suggestions.understanding import sound_features, understand
 
 REPLIES = [("A", "话费充值多久到账"), ("B", "化妆品可以退货吗"), ("C", "运费怎么算"),

@@ -32,6 +32,17 @@ def visible_libraries_q(member: Member, prefix: str = "") -> Q:
     return Q(**{f"{p}organization_id": member.organization_id}) & q
 
 
+def can_read(member: Member, scope: str, department_id: int | None, owner_id: int | None,
+             department_ids: frozenset[int]) -> bool:
+    """visible_libraries_q's rule for one library of the member's organization, in Python
+    (for the in-memory search index and suggestion model)."""
+    if scope == Scope.COMPANY:
+        return True
+    if scope == Scope.PERSONAL:
+        return owner_id == member.id
+    return scope == Scope.DEPARTMENT and (member.is_manager or department_id in department_ids)
+
+
 def visible_libraries(member: Member) -> QuerySet[Library]:
     return (Library.objects.filter(visible_libraries_q(member))
             .select_related("department", "owner__user"))

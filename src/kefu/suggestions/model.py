@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from kefu.replies.libraryset import LibraryMasks
 from kefu.suggestions.context import Context, Sequences
 from kefu.suggestions.index import ClassCounts, SparseIndex, masked_softmax, zscores
 from kefu.suggestions.semantic_scores import SemanticVectors, encode_cached, semantic_text
@@ -85,14 +86,6 @@ class Weights:
     context_alpha_position: float = 5.0
 
 
-@dataclass(frozen=True)
-class LibraryInfo:
-    id: int
-    scope: str
-    department_id: int | None
-    owner_id: int | None
-
-
 @dataclass
 class Ranked:
     slot: int
@@ -126,15 +119,14 @@ def reply_text(title: str, body: str, questions: list[str]) -> str:
     return "\n".join(dict.fromkeys(t for t in [title, *questions, body] if t))
 
 
-class OrgModel:
+class OrgModel(LibraryMasks):
     def __init__(self, org_id: int, encoder: Any = None, weights: Weights | None = None) -> None:
         self.org_id = org_id
         self.lock = threading.RLock()
         self.encoder = encoder
         self.weights = weights or Weights()
         self.last_used = time.monotonic()
-        self.libraries: list[LibraryInfo] = []
-        self.lib_index: dict[int, int] = {}
+        self._init_libraries()
         # per slot
         self.reply_id: list[int] = []
         self.key: list[str] = []
@@ -148,7 +140,6 @@ class OrgModel:
         self.usage = np.zeros(0, np.float64)
         self.lex_doc: list[int] = []
         self.version = 0
-        self._masks: dict[frozenset[int], tuple[int, np.ndarray]] = {}
         self._arrays: dict[str, np.ndarray] = {}
         # text
         self.lex = SparseIndex()
@@ -178,13 +169,6 @@ class OrgModel:
 
     # --- replies -----------------------------------------------------------------------
 
-    def set_libraries(self, libs: list[LibraryInfo]) -> None:
-        for lib in libs:
-            if lib.id not in self.lib_index:
-                self.lib_index[lib.id] = len(self.libraries)
-                self.libraries.append(lib)
-                self.version += 1
-
     def _grow(self, need: int) -> None:
         if need <= self.lib.size:
             return
@@ -204,10 +188,7 @@ class OrgModel:
             if not row.get("is_active", True) or row.get("deleted_at"):
                 self.remove_reply(rid)
                 return
-            lib = row.get("library")
-            if isinstance(lib, dict) and lib["id"] not in self.lib_index:
-                self.set_libraries([LibraryInfo(lib["id"], lib["scope"], lib["department_id"],
-                                                lib["owner_id"])])
+            self.library_of_row(row)
             slot = self.slot_of.get(rid)
             if slot is None:
                 slot = self.n
@@ -305,19 +286,6 @@ class OrgModel:
 
     # --- ranking -----------------------------------------------------------------------
 
-    def visible(self, library_ids: frozenset[int]) -> np.ndarray:
-        cached = self._masks.get(library_ids)
-        if cached is not None and cached[0] == self.version:
-            return cached[1]
-        vis = np.zeros(len(self.libraries) + 1, bool)  # the last slot: unknown library (-1)
-        for lib in self.libraries:
-            vis[self.lib_index[lib.id]] = lib.id in library_ids
-        mask = self.alive[: self.n] & vis[self.lib[: self.n]]
-        if len(self._masks) > 64:
-            self._masks.clear()
-        self._masks[library_ids] = (self.version, mask)
-        return mask
-
     def _text_scores(self, u: Understood) -> np.ndarray:
         scores = self.lex.scores(text_features(u.core))
         if self.weights.w_sound > 0:
@@ -396,7 +364,7 @@ class OrgModel:
         w = self.weights
         with self.lock:
             self.last_used = time.monotonic()
-            mask = self.visible(library_ids)
+            mask = self.visibility_mask(library_ids)
             if not mask.any():
                 return Ranking([], None, 0.0)
             n = self.n

@@ -11,11 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from kefu.core.models import Member
 from kefu.core.orgcache import OrgCache
-from kefu.replies.models import Scope
 from kefu.replies.search.registry import library_infos, load_rows, row_from_event
-from kefu.suggestions.model import LibraryInfo, OrgModel, Weights
+from kefu.suggestions.model import OrgModel, Weights
 from kefu.suggestions.semantic import from_bytes, get_encoder, to_bytes
 from kefu.suggestions.semantic_scores import encode_cached, semantic_text
 
@@ -76,8 +74,7 @@ def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
     started = time.perf_counter()
     encoder = get_encoder()
     model = OrgModel(org_id, encoder, weights)
-    model.set_libraries([LibraryInfo(li.id, li.scope, li.department_id, li.owner_id)
-                         for li in library_infos(org_id)])
+    model.set_libraries(library_infos(org_id))
     rows = load_rows(org_id)
     vectors: list[Any] = [None] * len(rows)
     if encoder is not None and rows:
@@ -122,16 +119,6 @@ def _encode_missing(model: OrgModel, encoder: Any,
             updates.append(LearnedExample(id=eid, embedding=to_bytes(vec),
                                           embedding_model=encoder.name))
         LearnedExample.objects.bulk_update(updates, ["embedding", "embedding_model"])
-
-
-def visible_library_ids(member: Member, model: OrgModel) -> frozenset[int]:
-    """The libraries ``member`` may read, as replies.access decides (without a query)."""
-    depts = set(member.department_ids())
-    return frozenset(
-        lib.id for lib in model.libraries
-        if lib.scope == Scope.COMPANY
-        or (lib.scope == Scope.PERSONAL and lib.owner_id == member.id)
-        or (lib.scope == Scope.DEPARTMENT and (member.is_manager or lib.department_id in depts)))
 
 
 def query_vector(model: OrgModel, text: str) -> np.ndarray | None:

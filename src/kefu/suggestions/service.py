@@ -10,7 +10,7 @@ from kefu.core.models import Member
 from kefu.replies.actions import org_variable_values
 from kefu.replies.variables import render
 from kefu.suggestions.context import resolve
-from kefu.suggestions.registry import REGISTRY, query_vector, visible_library_ids
+from kefu.suggestions.registry import REGISTRY, query_vector
 from kefu.suggestions.understanding import understand
 
 MAX_LIMIT = 20
@@ -25,11 +25,11 @@ def suggest(member: Member, message: str, limit: int = 5,
     model = REGISTRY.get(member.organization_id)
     u = understand(message)
     vector = query_vector(model, u.cleaned)
-    library_ids = visible_library_ids(member, model)
+    library_ids = model.visible_library_ids(member)
     conversation = None
     if context is not None:
         with model.lock:
-            conversation = resolve(model, context, model.visible(library_ids))
+            conversation = resolve(model, context, model.visibility_mask(library_ids))
     ranking = model.rank(u, library_ids, min(max(limit, 1), MAX_LIMIT), vector, conversation)
     values = u.entities.variables()
     org_vars: dict[str, str] | None = None

@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from kefu.replies.libraryset import LibraryMasks
 from kefu.replies.search.build import char_gram_keys, fold_many, pinyin_keys
 from kefu.replies.search.keys import KEYS_VERSION, search_keys_for, tags_text
 from kefu.replies.search.postings import Postings
@@ -36,14 +36,6 @@ def gram_key(a: int, b: int = 0) -> int:
 
 def token_key(a: int, b: int = 0) -> int:
     return (a << TOKEN_BITS) | b
-
-
-@dataclass(frozen=True)
-class LibraryInfo:
-    id: int
-    scope: str
-    department_id: int | None
-    owner_id: int | None
 
 
 class Vocabulary:
@@ -112,7 +104,7 @@ def token_key_sets(text: str, stored: str | None, vocab: Vocabulary
     return keys, start
 
 
-class OrgIndex:
+class OrgIndex(LibraryMasks):
     """Everything search needs of one organization, in memory."""
 
     def __init__(self, org_id: int) -> None:
@@ -121,8 +113,7 @@ class OrgIndex:
         self.vocab = vocabulary()
         self.built_at = time.time()
         self.last_used = time.monotonic()
-        self.libraries: list[LibraryInfo] = []
-        self.lib_index: dict[int, int] = {}
+        self._init_libraries()
         # per document
         self.reply_id: list[int] = []
         self.key: list[str] = []
@@ -146,7 +137,6 @@ class OrgIndex:
         # Static ranking key: team usage (its order never changes as time passes), recency.
         self.prior = np.empty(0, np.float64)
         self.version = 0  # bumped whenever a document appears or disappears
-        self._masks: dict[frozenset[int], tuple[int, np.ndarray]] = {}
         # lookups
         self.doc_of: dict[int, int] = {}  # reply id -> live doc
         self.by_shortcut: dict[str, set[int]] = {}
@@ -172,12 +162,6 @@ class OrgIndex:
             new[: old.size] = old
             setattr(self, name, new)
         self.capacity = cap
-
-    def set_libraries(self, libs: list[LibraryInfo]) -> None:
-        for lib in libs:
-            if lib.id not in self.lib_index:
-                self.lib_index[lib.id] = len(self.libraries)
-                self.libraries.append(lib)
 
     def _append_many(self, rows: list[dict[str, Any]]) -> range:
         """Add documents for rows; returns their numbers. Text work is batched."""
@@ -234,21 +218,6 @@ class OrgIndex:
         team = self.team[sl]
         self.prior[sl] = np.where(np.isfinite(team), team, -1e6) + self.updated[sl] * 1e-12
 
-    def visibility_mask(self, library_ids: frozenset[int]) -> np.ndarray:
-        """Per document: alive and in one of these libraries (cached per index version)."""
-        cached = self._masks.get(library_ids)
-        if cached is not None and cached[0] == self.version:
-            return cached[1]
-        vis = np.zeros(len(self.libraries) + 1, dtype=bool)  # last slot: unknown library
-        for lib in self.libraries:
-            if lib.id in library_ids:
-                vis[self.lib_index[lib.id]] = True
-        mask = self.alive[: self.n] & vis[self.lib[: self.n]]
-        if len(self._masks) > 64:
-            self._masks.clear()
-        self._masks[library_ids] = (self.version, mask)
-        return mask
-
     def _append(self, row: dict[str, Any]) -> int:
         return self._append_many([row])[0]
 
@@ -290,10 +259,7 @@ class OrgIndex:
             self.remove(row["id"])
             if not row.get("is_active", True) or row.get("deleted_at"):
                 return
-            lib = row.get("library")
-            if lib and lib["id"] not in self.lib_index:  # e.g. a personal library's first reply
-                self.set_libraries([LibraryInfo(lib["id"], lib["scope"], lib["department_id"],
-                                                lib["owner_id"])])
+            self.library_of_row(row)
             doc = self._append(row)
             if team is not None:
                 self.team[doc] = team

@@ -12,9 +12,10 @@ from django.db.models import F
 
 from kefu.core.models import Member
 from kefu.core.orgcache import OrgCache
-from kefu.replies.models import Category, Library, MemberReplyStat, Reply, Scope
+from kefu.replies.libraryset import LibraryInfo
+from kefu.replies.models import Category, Library, MemberReplyStat, Reply
 from kefu.replies.search.engine import Viewer
-from kefu.replies.search.index import LibraryInfo, OrgIndex
+from kefu.replies.search.index import OrgIndex
 
 log = logging.getLogger("kefu.search")
 
@@ -121,22 +122,8 @@ def own_usage(ix: OrgIndex, member_id: int) -> None:
         ix.own.setdefault(member_id, {}).update({r: float(c) for r, c in rows})
 
 
-def viewer_for(member: Member, ix: OrgIndex) -> Viewer:
-    """Visible libraries from the member's role and departments (no query), as
-    replies.access decides them."""
-    depts = set(member.department_ids())
-    visible = set()
-    for lib in ix.libraries:
-        if lib.scope == Scope.COMPANY or (
-                lib.scope == Scope.PERSONAL and lib.owner_id == member.id) or (
-                lib.scope == Scope.DEPARTMENT and (member.is_manager or
-                                                   lib.department_id in depts)):
-            visible.add(lib.id)
-    return Viewer(member.id, frozenset(visible))
-
-
 def index_for(member: Member) -> tuple[OrgIndex, Viewer]:
     ix = REGISTRY.get(member.organization_id)
     own_usage(ix, member.id)
-    return ix, viewer_for(member, ix)
+    return ix, Viewer(member.id, ix.visible_library_ids(member))
 
