@@ -94,16 +94,13 @@ def member_from_session(request: HttpRequest, remember: bool = True) -> Member |
 def _session_member(user_id: int, org_id: int) -> Member | None:
     """The user's active member in the organization, through the member cache (the panel
     asks on every keystroke)."""
-    key = ("session", user_id, org_id)
     fingerprint = members.member_fingerprint(user_id, org_id)
     if fingerprint is None:
         return None
-    member = members.get(key, fingerprint)
-    if member is None:
-        member = member_queryset().filter(user_id=user_id, organization_id=org_id,
-                                          is_active=True).first()
-        if member is not None:
-            members.put(key, fingerprint, member)
+    member: Member | None = members.get_or_build(
+        ("session", user_id, org_id), fingerprint,
+        lambda: member_queryset().filter(user_id=user_id, organization_id=org_id,
+                                         is_active=True).first())
     return member
 
 

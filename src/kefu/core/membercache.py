@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
@@ -81,16 +82,22 @@ class FingerprintCache:
         # Each request gets its own instance: views may set attributes on request.auth.
         return copy.copy(cached)
 
+    def get_or_build(self, key: Any, fingerprint: Any, build: Callable[[], Any]) -> Any:
+        """The kept object while the rows are unchanged, else ``build()`` (kept unless
+        None)."""
+        obj = self.get(key, fingerprint)
+        if obj is None:
+            obj = build()
+            if obj is not None:
+                self.put(key, fingerprint, obj)
+        return obj
+
     def put(self, key: Any, fingerprint: Any, obj: Any) -> None:
         with self._lock:
             self._entries[key] = (fingerprint, copy.copy(obj))
             self._entries.move_to_end(key)
             while len(self._entries) > MAX_ENTRIES:
                 self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 class MemberCache(FingerprintCache):

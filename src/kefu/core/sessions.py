@@ -58,14 +58,8 @@ class UserBackend(ModelBackend):
             row = cursor.fetchone()
         if row is None:
             return None
-        fingerprint = tuple(row)
-        user = users.get(pk, fingerprint)
-        if user is None:
-            user = super().get_user(pk)
-            if user is None:
-                return None
-            users.put(pk, fingerprint, user)
-        return user if self.user_can_authenticate(user) else None
+        user = users.get_or_build(pk, tuple(row), lambda: super(UserBackend, self).get_user(pk))
+        return user if user is not None and self.user_can_authenticate(user) else None
 
 
 users = FingerprintCache()
