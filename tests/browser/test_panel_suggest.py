@@ -93,11 +93,12 @@ def _suggest_body(page, message: str) -> dict:
 
     page.keyboard.press("Alt+M")
     page.fill("[data-message]", message)
-    with page.expect_request(lambda r: r.url.endswith("/api/v1/suggest")
-                             and r.method == "POST") as req:
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/suggest")
+                              and r.request.method == "POST") as resp:
         page.keyboard.press("Enter")
-    page.wait_for_selector("[data-list] li.item")
-    return dict(json.loads(req.value.post_data or "{}"))
+    resp.value.finished()
+    page.wait_for_function("document.activeElement.matches('[data-list]')")
+    return dict(json.loads(resp.value.request.post_data or "{}"))
 
 
 @pytest.mark.usefixtures("suggestions_available")

@@ -118,6 +118,10 @@ export function setupPaste(P) {
   }
 
   function clear() {
+    // A suggestion still in flight belongs to the message being cleared: drop it, or its
+    // answer would land in the new conversation and take the focus.
+    if (abort) abort.abort();
+    abort = null;
     ui.message.value = "";
     state.suggestFor = null;
     suggestions = [];
