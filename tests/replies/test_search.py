@@ -182,6 +182,39 @@ def test_an_edit_through_the_api_is_searchable_immediately(api, supervisor, libr
 
 
 @pytest.mark.django_db(transaction=True)  # events are sent on commit
+def test_pinyin_matches_what_was_typed_and_no_more(api, supervisor, library):
+    client = api(supervisor)
+
+    def why(q: str) -> dict[str, str]:
+        resp = client.get("replies/search", data={"q": q})
+        return {r["title"]: r["why"]["match"] for r in resp.json()["results"]}
+
+    assert why("退款")  # the index exists: the replies below reach it as edits
+    for title, tags in (("加长款腿宽说明", []), ("退课须知", []), ("赠品说明", ["腿宽"])):
+        assert client.post("replies", {"title": title, "body": "详见页面",
+                                       "tags": tags}).status_code == 201
+    # tuikuan reads 退款 and 腿宽 alike; a match in the tags ranks below title matches
+    got = why("tuikuan")
+    assert got["退款流程说明"] == "pinyin_title_prefix"
+    assert got["加长款腿宽说明"] == "pinyin_title"
+    assert got["赠品说明"] == "pinyin_tags"
+    assert list(got).index("赠品说明") > list(got).index("加长款腿宽说明")
+    resp = client.get("replies/search", data={"q": "tuikuan"}).json()["results"]
+    hit = next(r for r in resp if r["title"] == "加长款腿宽说明")
+    (start, end), = hit["highlights"]["title"]
+    assert hit["title"][start:end] == "腿宽"
+    # An unfinished syllable is a start of that syllable, not any with its initial
+    got = why("tuiku")
+    assert "加长款腿宽说明" in got
+    assert "退课须知" not in got
+    # A 汉字 typed among letters is that character: a homophone is only a typo candidate
+    assert why("退kuan")["退款流程说明"].startswith("pinyin")
+    assert why("退kuan").get("加长款腿宽说明", "homophone").startswith("homophone")
+    assert why("腿kuan")["加长款腿宽说明"] == "pinyin_title"
+    assert why("腿kuan").get("退款流程说明", "homophone").startswith("homophone")
+
+
+@pytest.mark.django_db(transaction=True)  # events are sent on commit
 def test_new_and_inactive_replies(api, supervisor, library):
     client = api(supervisor)
     assert titles(client.get("replies/search", data={"q": "退款"}))

@@ -14,6 +14,11 @@ SEP = "\x00"
 BATCH_SEP = "\uffff"  # a Unicode non-character: never in replies, safe to split on
 TOKEN_BITS = 11
 U64 = np.uint64
+# Pinyin occurrences: document and position in 31 bits. Titles at positions 0..255, tags
+# at 256..511, so one posting list serves both and a position tells the field.
+POS_BITS = 9
+TAGS_AT = 256
+FIELD_MAX = 256
 
 
 def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -101,47 +106,47 @@ def token_table(texts: list[str], stored: list[str | None], codes: np.ndarray,
     return table, inverse
 
 
-def pinyin_keys(texts: list[str], stored: list[str | None], vocab: Vocabulary
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Pinyin-token unigram and pair keys of every text, and those at each text's start."""
+def pinyin_keys(texts: list[str], stored: list[str | None], vocab: Vocabulary,
+                at: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Pinyin-token unigram and pair keys of every text with where they occur.
+
+    Occurrences are ``doc << POS_BITS | at + position``: positions make a posting list
+    answer "which documents have these tokens side by side here", so a query's chain of
+    pinyin units is matched exactly by a few array lookups, with no per-document check.
+    A field is indexed up to FIELD_MAX characters (titles are shorter; long tag lists lose
+    their tail)."""
     if not texts:
-        e = np.empty(0, U64)
-        return e, e, e, e
+        return np.empty(0, U64), np.empty(0, np.uint32)
     codes, doc_of, starts = _codes(texts)
+    pos = np.arange(codes.size, dtype=np.int64) - starts[doc_of]
+    occ = doc_of.astype(np.int64) << POS_BITS
+    occ += pos + at
+    in_field = pos < FIELD_MAX
     table, inverse = token_table(texts, stored, codes, vocab)
     per_pos = table[inverse]  # positions × tokens
     width = per_pos.shape[1]
     keys: list[np.ndarray] = []
-    docs: list[np.ndarray] = []
-    is_start = np.zeros(codes.size, dtype=bool)
-    is_start[starts] = True
-    skeys: list[np.ndarray] = []
-    sdocs: list[np.ndarray] = []
+    occs: list[np.ndarray] = []
     for k1 in range(width):
         a = per_pos[:, k1]
-        has_a = a > 0
+        has_a = (a > 0) & in_field
         if not has_a.any():
             continue
         keys.append(a[has_a].astype(U64) << U64(TOKEN_BITS))
-        docs.append(doc_of[has_a])
-        at_start = has_a & is_start
-        skeys.append(a[at_start].astype(U64) << U64(TOKEN_BITS))
-        sdocs.append(doc_of[at_start])
+        occs.append(occ[has_a])
         head = a[:-1].astype(U64)
         head <<= U64(TOKEN_BITS)
         for k2 in range(width):
             b = per_pos[1:, k2]
-            m = has_a[:-1] & (b > 0)
+            m = has_a[:-1] & (b > 0) & in_field[1:]
             if not m.any():
                 continue
             pair_keys = head[m]
             np.bitwise_or(pair_keys, b[m], out=pair_keys, casting="unsafe")
             keys.append(pair_keys)
-            docs.append(doc_of[:-1][m])
-            ms = m & is_start[:-1]
-            skeys.append(head[ms] | b[ms].astype(U64))
-            sdocs.append(doc_of[:-1][ms])
-    def cat(parts: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(parts) if parts else np.empty(0, U64)
+            occs.append(occ[:-1][m])
 
-    return cat(keys), cat(docs), cat(skeys), cat(sdocs)
+    def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.empty(0, dtype)
+
+    return cat(keys, U64), cat(occs, np.int64).astype(np.uint32)

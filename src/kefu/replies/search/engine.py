@@ -29,8 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from kefu.replies.search import pinyin as P
 from kefu.replies.search import query as Q
-from kefu.replies.search.index import T0, TAU, TOKEN_BITS, OrgIndex, gram_key
+from kefu.replies.search.build import TAGS_AT
+from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
 from kefu.replies.search.postings import EMPTY, Postings, intersect, union
 from kefu.replies.search.text import fold, is_han
 
@@ -48,7 +50,7 @@ TYPO_MAX_VERIFY = 300
 TYPO_THRESHOLD = 3
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     tier: float
     kind: str
@@ -56,7 +58,7 @@ class Match:
     body: list[tuple[int, int]] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     doc: int
     score: float
@@ -121,7 +123,8 @@ class Search:
             cands = self._allowed(resolve(cands))  # docs already hit are skipped later
             if cands.size == 0:
                 continue
-            k = 4 * want + 16
+            # Verification may reject candidates; an exact group's only skips docs already hit.
+            k = want + len(self.hits) if isinstance(verify, Exact) else 4 * want + 16
             rest = cands.size > k
             if rest:
                 pool = cands[np.argpartition(self.ix.prior[cands], cands.size - k)[-k:]]
@@ -143,20 +146,30 @@ class Search:
 
     def _verify_in_order(self, docs: np.ndarray, scores: np.ndarray, verify: Verify,
                          want: int) -> int:
-        got = 0
         hits = self.hits
+        if isinstance(verify, Exact):  # every candidate matches: take the first ones
+            fresh = [(d, u) for d, u in zip(docs.tolist(), scores.tolist(), strict=True)
+                     if d not in hits][:want]
+            for (doc, usage), exact in zip(fresh, verify.matches([d for d, _u in fresh]),
+                                           strict=True):
+                self._hit(doc, usage, exact)
+            return len(fresh)
+        got = 0
         for doc, usage in zip(docs.tolist(), scores.tolist(), strict=True):
             if doc in hits:
                 continue
             m = verify(doc)
             if m is None:
                 continue
-            team = float(math.exp(self.ix.team[doc] - self.now_offset))
-            hits[doc] = Hit(doc, m.tier * 100 + usage, m, team, self.own.get(doc, 0.0))
+            self._hit(doc, usage, m)
             got += 1
             if got >= want:
                 break
         return got
+
+    def _hit(self, doc: int, usage: float, m: Match) -> None:
+        team = float(math.exp(self.ix.team[doc] - self.now_offset))
+        self.hits[doc] = Hit(doc, m.tier * 100 + usage, m, team, self.own.get(doc, 0.0))
 
     def ranked(self) -> list[Hit]:
         return sorted(self.hits.values(), key=lambda h: -h.score)[: self.limit]
@@ -220,52 +233,69 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
             (2, body_cands, body_any)]
 
 
-def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
-                  tier_shift: float = 0.0) -> list[tuple[float, Cands, Verify]]:
-    memo: dict[tuple[int, frozenset[int], frozenset[int]], np.ndarray] = {}
+class Exact:
+    """A group whose candidates all match (pinyin, from positional postings): verifying a
+    document is looking up where its match is. Computed once, only if its tier is reached."""
 
-    def pair_docs(postings: Postings, a: frozenset[int], b: frozenset[int]) -> np.ndarray:
-        # Chains share most pairs, and the start and anywhere groups share all but the
-        # first: each distinct lookup is done once per query.
-        key = (id(postings), a, b)
-        if key not in memo:
-            memo[key] = union([postings.get((x << TOKEN_BITS) | y) for x in a for y in b])
-        return memo[key]
+    def __init__(self, tier: float, kind: str, compute: Callable[[], P.Found],
+                 in_title: bool = True) -> None:
+        self.tier, self.kind, self.compute, self.in_title = tier, kind, compute, in_title
+        self._found: P.Found | None = None
 
-    def lookup(first: Postings) -> np.ndarray:
-        """Documents holding, for some reading of the term, every neighbouring pair of its
-        units (the first pair from ``first``: the title-start postings for prefixes)."""
-        found = []
-        for chain in Q.unit_chains(atoms, ix.vocab, mode):
-            if len(chain) == 1:
-                found.append(union([first.get(t << TOKEN_BITS) for t in chain[0]]))
-                continue
-            docs: np.ndarray | None = None
-            for i in range(min(len(chain) - 1, 4)):
-                got = pair_docs(first if i == 0 else ix.pinyin, chain[i], chain[i + 1])
-                docs = got if docs is None else intersect(docs, got)
-                if docs.size == 0:
-                    break
-            if docs is not None:
-                found.append(docs)
-        return union(found)
+    @property
+    def found(self) -> P.Found:
+        if self._found is None:
+            self._found = self.compute()
+        return self._found
 
-    label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
+    def cands(self) -> np.ndarray:
+        return self.found.docs
 
-    def start(doc: int) -> Match | None:
-        span = Q.match_span(atoms, ix.ftitle[doc], mode, only_start=True)
-        return Match(5 - tier_shift, f"{label}_title_prefix", title=[span]) if span else None
+    def _match(self, pos: int, length: int) -> Match:
+        return Match(self.tier, self.kind, title=[(pos, pos + length)] if self.in_title else [])
 
-    def anywhere(doc: int) -> Match | None:
-        span = Q.match_span(atoms, ix.ftitle[doc], mode)
-        if span:
-            return Match(4 - tier_shift, f"{label}_title", title=[span])
-        if Q.match_span(atoms, ix.ftags[doc], mode):
-            return Match(3 - tier_shift, f"{label}_tags")
+    def __call__(self, doc: int) -> Match | None:
+        f = self.found
+        i = int(np.searchsorted(f.docs, doc))
+        if i < f.docs.size and int(f.docs[i]) == doc:
+            return self._match(int(f.pos[i]), int(f.length[i]))
         return None
 
-    return [(5 - tier_shift, lambda: lookup(ix.pinyin_start), start),
-            (4 - tier_shift, lambda: lookup(ix.pinyin), anywhere)]
+    def matches(self, docs: list[int]) -> list[Match]:
+        """Matches of candidates (all of them match)."""
+        f = self.found
+        i = np.searchsorted(f.docs, np.asarray(docs, dtype=np.int32))
+        return [self._match(p, n) for p, n in
+                zip(f.pos[i].tolist(), f.length[i].tolist(), strict=True)]
+
+
+def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
+                  tier_shift: float = 0.0) -> list[tuple[float, Cands, Verify]]:
+    label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
+    m = P.Matcher(ix, atoms, mode)
+    every: list[P.Found] = []
+
+    def anywhere() -> P.Found:
+        if not every:
+            every.append(P.everywhere(m))
+        return every[0]
+
+    def at_start() -> P.Found:  # a document's first match: at 0 if it starts the title
+        f = anywhere()
+        return f.where(f.pos == 0)
+
+    def in_titles() -> P.Found:
+        f = anywhere()
+        return f.where(f.pos < TAGS_AT)
+
+    def in_tags() -> P.Found:
+        f = anywhere()
+        return f.where(f.pos >= TAGS_AT)
+
+    groups = [Exact(5 - tier_shift, f"{label}_title_prefix", at_start),
+              Exact(4 - tier_shift, f"{label}_title", in_titles),
+              Exact(3 - tier_shift, f"{label}_tags", in_tags, in_title=False)]
+    return [(g.tier, g.cands, g) for g in groups]
 
 
 def exact_code(ix: OrgIndex, term: str) -> np.ndarray:

@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 
 from kefu.replies.libraryset import LibraryMasks
-from kefu.replies.search.build import char_gram_keys, fold_many, pinyin_keys
+from kefu.replies.search.build import (
+    FIELD_MAX,
+    POS_BITS,
+    TAGS_AT,
+    char_gram_keys,
+    fold_many,
+    pinyin_keys,
+)
 from kefu.replies.search.keys import KEYS_VERSION, search_keys_for, tags_text
 from kefu.replies.search.postings import Postings
 from kefu.replies.search.text import fold, fold_table, readings
@@ -81,27 +88,24 @@ def vocabulary() -> Vocabulary:
     return VOCAB
 
 
-def token_key_sets(text: str, stored: str | None, vocab: Vocabulary
-                   ) -> tuple[set[int], set[int]]:
-    """Pinyin token unigram/pair keys of a folded text, and those at its start."""
+def token_occurrences(text: str, stored: str | None, vocab: Vocabulary, doc: int, at: int
+                      ) -> dict[int, list[int]]:
+    """One text's pinyin token unigram/pair keys with their occurrences (as build.pinyin_keys
+    makes them)."""
     parts = stored.split(" ") if stored is not None else None
     if parts is not None and len(parts) != len(text):
         parts = None  # stored keys from another folding: recompute
+    text = text[:FIELD_MAX]
     toks = [vocab.tokens(ch, parts[i] if parts else None) for i, ch in enumerate(text)]
-    keys: set[int] = set()
-    start: set[int] = set()
+    occ: dict[int, list[int]] = {}
     for i, here in enumerate(toks):
+        where = (doc << POS_BITS) | (at + i)
+        nxt = toks[i + 1] if i + 1 < len(toks) else ()
         for a in here:
-            keys.add(a << TOKEN_BITS)
-            if i == 0:
-                start.add(a << TOKEN_BITS)
-        if i + 1 < len(toks):
-            for a in here:
-                for b in toks[i + 1]:
-                    keys.add((a << TOKEN_BITS) | b)
-                    if i == 0:
-                        start.add((a << TOKEN_BITS) | b)
-    return keys, start
+            keys = [a << TOKEN_BITS] + [(a << TOKEN_BITS) | b for b in nxt]
+            for key in keys:
+                occ.setdefault(key, []).append(where)
+    return occ
 
 
 class OrgIndex(LibraryMasks):
@@ -136,6 +140,12 @@ class OrgIndex(LibraryMasks):
         self.updated = np.empty(0, np.float64)
         # Static ranking key: team usage (its order never changes as time passes), recency.
         self.prior = np.empty(0, np.float64)
+        # Folded title and tags characters of every document in one flat array, for checks
+        # on many documents at once (is the character at this position 退?).
+        self.codes = np.empty(0, np.uint32)
+        self.codes_n = 0
+        self.title_off = np.empty(0, np.int64)
+        self.tags_off = np.empty(0, np.int64)
         self.version = 0  # bumped whenever a document appears or disappears
         # lookups
         self.doc_of: dict[int, int] = {}  # reply id -> live doc
@@ -147,7 +157,7 @@ class OrgIndex(LibraryMasks):
         # postings
         self.title_grams = self.title_start = self.short_grams = self.body_grams = \
             Postings.build(np.empty(0, np.uint64), np.empty(0, np.uint64))
-        self.pinyin = self.pinyin_start = self.title_grams
+        self.pinyin = self.title_grams
 
     # --- building ------------------------------------------------------------------
 
@@ -156,7 +166,8 @@ class OrgIndex(LibraryMasks):
             return
         cap = max(need, int(self.capacity * 1.5) + 64)
         for name, fill in (("lib", 0), ("cat", 0), ("topcat", 0), ("alive", False),
-                           ("team", -np.inf), ("updated", 0.0), ("prior", -1e9)):
+                           ("team", -np.inf), ("updated", 0.0), ("prior", -1e9),
+                           ("title_off", 0), ("tags_off", 0)):
             old = getattr(self, name)
             new = np.full(cap, fill, dtype=old.dtype)
             new[: old.size] = old
@@ -180,7 +191,9 @@ class OrgIndex(LibraryMasks):
         # Share the original string when folding changed nothing (most text): half the memory.
         self.ftitle += [o if f == o else f for o, f in zip(titles, ftitles, strict=True)]
         self.fbody += [o if f == o else f for o, f in zip(bodies, fbodies, strict=True)]
-        self.ftags += fold_many(tags, table)
+        ftags = fold_many(tags, table)
+        self.ftags += ftags
+        self._append_codes(first, ftitles, ftags)
         self.fshort += fold_many(shorts, table)
         self.title += titles
         self.body += bodies
@@ -214,6 +227,33 @@ class OrgIndex(LibraryMasks):
                 self.by_key.setdefault(fold(k), set()).add(doc)
         return docs
 
+    def _append_codes(self, first: int, titles: list[str], tags: list[str]) -> None:
+        joined = "".join(t + g for t, g in zip(titles, tags, strict=True))
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        tl = np.fromiter(map(len, titles), dtype=np.int64, count=len(titles))
+        gl = np.fromiter(map(len, tags), dtype=np.int64, count=len(tags))
+        starts = np.zeros(len(titles), dtype=np.int64)
+        np.cumsum((tl + gl)[:-1], out=starts[1:])
+        starts += self.codes_n
+        sl = slice(first, first + len(titles))
+        self.title_off[sl] = starts
+        self.tags_off[sl] = starts + tl
+        end = self.codes_n + codes.size
+        if end > self.codes.size:
+            grown = np.zeros(max(end, int(self.codes.size * 1.5) + 1024), dtype=np.uint32)
+            grown[: self.codes_n] = self.codes[: self.codes_n]
+            self.codes = grown
+        self.codes[self.codes_n:end] = codes
+        self.codes_n = end
+
+    def chars_at(self, occ: np.ndarray) -> np.ndarray:
+        """The folded character (code point) at each pinyin occurrence."""
+        docs = occ >> POS_BITS
+        pos = (occ & ((1 << POS_BITS) - 1)).astype(np.int64)
+        where = np.where(pos < TAGS_AT, self.title_off[docs] + pos,
+                         self.tags_off[docs] + pos - TAGS_AT)
+        return self.codes[where]
+
     def _set_prior(self, sl: slice) -> None:
         team = self.team[sl]
         self.prior[sl] = np.where(np.isfinite(team), team, -1e6) + self.updated[sl] * 1e-12
@@ -233,10 +273,10 @@ class OrgIndex(LibraryMasks):
         self.body_grams = Postings.build(keys, docs)
         stored = [r.get("search_keys") or {} for r in rows]
         fresh = [k if k.get("v") == KEYS_VERSION else {} for k in stored]
-        tk, td, sk, sd = pinyin_keys(self.ftitle, [k.get("t") for k in fresh], self.vocab)
-        gk, gd, _gs, _gsd = pinyin_keys(self.ftags, [k.get("g") for k in fresh], self.vocab)
-        self.pinyin = Postings.build(np.concatenate((tk, gk)), np.concatenate((td, gd)))
-        self.pinyin_start = Postings.build(sk, sd)
+        tk, td = pinyin_keys(self.ftitle, [k.get("t") for k in fresh], self.vocab)
+        gk, gd = pinyin_keys(self.ftags, [k.get("g") for k in fresh], self.vocab, at=TAGS_AT)
+        self.pinyin = Postings.build(np.concatenate((tk, gk)), np.concatenate((td, gd)),
+                                     value_bits=31)
         self.built_at = time.time()
 
     # --- incremental changes (from the event bus) -----------------------------------
@@ -272,10 +312,11 @@ class OrgIndex(LibraryMasks):
                 postings.add({int(x) for x in k}, doc)
                 if postings is self.title_grams:
                     self.title_start.add({int(x) for x in sk}, doc)
-            k1, s1 = token_key_sets(self.ftitle[doc], keys["t"], self.vocab)
-            k2, _s2 = token_key_sets(self.ftags[doc], keys["g"], self.vocab)
-            self.pinyin.add(k1 | k2, doc)
-            self.pinyin_start.add(s1, doc)
+            o1 = token_occurrences(self.ftitle[doc], keys["t"], self.vocab, doc, 0)
+            o2 = token_occurrences(self.ftags[doc], keys["g"], self.vocab, doc, TAGS_AT)
+            for key, where in o2.items():  # tags after the title: values stay sorted
+                o1.setdefault(key, []).extend(where)
+            self.pinyin.add_values(o1)
 
     def record_use(self, reply_id: int, member_id: int, at: float) -> None:
         with self.lock:
@@ -294,8 +335,8 @@ class OrgIndex(LibraryMasks):
 
     def nbytes(self) -> int:
         arrays = sum(p.nbytes() for p in (self.title_grams, self.title_start, self.short_grams,
-                                           self.body_grams, self.pinyin, self.pinyin_start))
-        return arrays + self.capacity * 37
+                                           self.body_grams, self.pinyin))
+        return arrays + self.capacity * 53 + self.codes.nbytes
 
 
 def initial_team_score(count: int, last_used: Any) -> float:

@@ -33,14 +33,16 @@ class Postings:
             self.slices = dict(zip(keys.tolist(), pairwise(starts.tolist()), strict=True))
 
     @classmethod
-    def build(cls, keys: np.ndarray, docs: np.ndarray) -> Postings:
-        """From parallel arrays of (key, doc) pairs, duplicates allowed."""
+    def build(cls, keys: np.ndarray, docs: np.ndarray, value_bits: int = DOC_BITS
+              ) -> Postings:
+        """From parallel arrays of (key, doc) pairs, duplicates allowed. The values may be
+        anything of ``value_bits`` bits below 2**31 (pinyin postings store positions)."""
         if keys.size == 0:
             return cls(np.empty(0, np.uint64), np.zeros(1, np.int64), EMPTY)
         # In place where possible: at 100k replies the body has ~20M (key, doc) pairs, and
         # every temporary array is 160 MB of memory traffic.
         combined = keys.astype(np.uint64)  # a copy: shifted in place below
-        combined <<= np.uint64(DOC_BITS)
+        combined <<= np.uint64(value_bits)
         np.bitwise_or(combined, docs, out=combined, casting="unsafe")
         combined.sort()  # sort + neighbour test: much faster than np.unique's hashing here
         if combined.size > 1:
@@ -48,8 +50,8 @@ class Postings:
             keep[0] = True
             np.not_equal(combined[1:], combined[:-1], out=keep[1:])
             combined = combined[keep]
-        d = (combined & np.uint64((1 << DOC_BITS) - 1)).astype(np.int32)
-        combined >>= np.uint64(DOC_BITS)
+        d = (combined & np.uint64((1 << value_bits) - 1)).astype(np.int32)
+        combined >>= np.uint64(value_bits)
         k = combined
         boundaries = np.flatnonzero(np.diff(k)) + 1
         starts = np.concatenate(([0], boundaries, [k.size])).astype(np.int64)
@@ -85,6 +87,11 @@ class Postings:
     def add(self, keys: set[int], doc: int) -> None:
         for key in keys:
             self.delta[key].append(doc)
+
+    def add_values(self, values: dict[int, list[int]]) -> None:
+        """Sorted values per key for one new document (numbered above every other)."""
+        for key, vals in values.items():
+            self.delta[key].extend(vals)
 
     def nbytes(self) -> int:
         # A dict entry with its int keys and tuple is about 150 bytes.

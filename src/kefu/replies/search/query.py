@@ -6,8 +6,10 @@ matches one character (the same one; or, for typo passes, one that sounds the sa
 every latin run splits into pieces, one per character: a whole reading, its initial (t, zh),
 or — only at the very end — an unfinished reading: ``tuikuan`` = tui+kuan, ``tuik`` =
 tui+k, ``thh`` = t+h+h, ``zhangq`` = zhang+q. A latin letter or digit in the field reads as
-itself, so ``xl`` finds "XL码". Candidates come from the pinyin-token pairs of every way the
-term splits into such units (``unit_chains``); the matcher then checks each candidate.
+itself, so ``xl`` finds "XL码". ``unit_chains`` lists the ways the term splits into such
+units, each unit as the pinyin tokens a character may carry (an unfinished ``ku``: every
+syllable starting with ku) and, for a 汉字 typed in mixed input, that very character.
+search/pinyin.py matches the chains against positional postings.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kefu.replies.search.index import LETTER_BASE, Vocabulary
 from kefu.replies.search.text import fuzzy_key, is_han, readings, syllable_prefixes, syllables
@@ -53,10 +56,6 @@ def _maximal(piece: str) -> bool:
         s != piece and s.startswith(piece) for s in syllables())
 
 
-def field_readings(ch: str) -> tuple[str, ...]:
-    return readings(ch) or ((ch,) if ch.isascii() and ch.isalnum() else ())
-
-
 def _letter(ch: str) -> int:
     return LETTER_BASE + ord(ch)
 
@@ -78,42 +77,69 @@ def _fuzzy_groups() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in groups.items()}
 
 
+class Unit(NamedTuple):
+    """What one character of the field must be: one of ``tokens``, and pass ``check``."""
+
+    tokens: frozenset[int]
+    check: str | None = None  # the 汉字 itself, for mixed input
+
+
+Chain = tuple[Unit, ...]
+
 MAX_CHAINS = 24  # segmentations explored
 MAX_KEPT = 8  # the fewest-unit ones kept: whole syllables before initials
 
 
-def _run_units(run: str, vocab: Vocabulary, mode: int) -> list[list[frozenset[int]]]:
-    """Ways a latin/digit run splits into units as the matcher reads them (whole readings,
-    initials, a final unfinished reading), each unit as the pinyin tokens it must carry."""
-    sylls, prefixes = syllables(), syllable_prefixes()
-    out: list[list[frozenset[int]]] = []
+def _letters(u: str, vocab: Vocabulary) -> Unit:
+    """An initial or an unfinished reading: the token of its letter, or (zh, kua) every
+    syllable that starts with it."""
+    if len(u) == 1:
+        return Unit(frozenset({_letter(u)}))
+    return Unit(frozenset(vocab.syllable_ids[s] for s in _starting(u)
+                          if s in vocab.syllable_ids))
 
-    def unit_tokens(u: str, final: bool) -> frozenset[int] | None:
+
+@functools.cache
+def _starting(prefix: str) -> frozenset[str]:
+    return frozenset(s for s in syllables() if s.startswith(prefix))
+
+
+def _run_units(run: str, vocab: Vocabulary, mode: int) -> list[list[Unit]]:
+    """Ways a latin/digit run splits into units as the matcher reads them (whole readings,
+    initials, a final unfinished reading)."""
+    sylls, prefixes = syllables(), syllable_prefixes()
+    out: list[list[Unit]] = []
+
+    def group(u: str) -> frozenset[int]:
+        names = _fuzzy_groups().get(fuzzy_key(u), frozenset({u})) if mode == FUZZY else {u}
+        return frozenset(vocab.syllable_ids[x] for x in names if x in vocab.syllable_ids)
+
+    def unit(u: str, final: bool) -> Unit | None:
         if u.isdigit() or not u.isalpha():
-            return frozenset({_letter(u)}) if len(u) == 1 else None
+            return Unit(frozenset({_letter(u)})) if len(u) == 1 else None
         if final and u in prefixes:
             if u in sylls and _maximal(u) and mode == EXACT:
-                return frozenset({vocab.syllable_ids[u]})
-            return frozenset({_letter(u[0])})
+                return Unit(group(u))
+            if mode == FUZZY and u in sylls and len(u) > 1:
+                # finished or not: a reading starting with it, or one sounding like it
+                return Unit(group(u) | _letters(u, vocab).tokens)
+            return _letters(u, vocab)
         if u in sylls and len(u) > 1:
-            if mode == FUZZY:
-                group = _fuzzy_groups().get(fuzzy_key(u), frozenset({u}))
-                return frozenset(vocab.syllable_ids[x] for x in group if x in vocab.syllable_ids)
-            return frozenset({vocab.syllable_ids[u]})
+            return Unit(group(u))
         if (len(u) == 1 and u not in _CANNOT_START) or u in ("zh", "ch", "sh"):
-            return frozenset({_letter(u[0])})
+            return _letters(u, vocab)
         return None
 
-    def walk(pos: int, acc: list[frozenset[int]]) -> None:
+    def walk(pos: int, acc: list[Unit]) -> None:
         if len(out) >= MAX_CHAINS:
             return
         if pos == len(run):
             out.append(list(acc))
             return
         for length in range(min(6, len(run) - pos), 0, -1):
-            toks = unit_tokens(run[pos:pos + length], pos + length == len(run))
-            if toks:
-                acc.append(toks)
+            found = unit(run[pos:pos + length], pos + length == len(run))
+            if found is not None:
+                acc.append(found)
                 walk(pos + length, acc)
                 acc.pop()
 
@@ -122,105 +148,17 @@ def _run_units(run: str, vocab: Vocabulary, mode: int) -> list[list[frozenset[in
 
 
 @functools.lru_cache(maxsize=4096)
-def unit_chains(atoms: Atoms, vocab: Vocabulary, mode: int = EXACT
-                ) -> list[list[frozenset[int]]]:
-    """Every reading of the term as a chain of units (token sets), fewest units first."""
-    chains: list[list[frozenset[int]]] = [[]]
+def unit_chains(atoms: Atoms, vocab: Vocabulary, mode: int = EXACT) -> list[Chain]:
+    """Every reading of the term as a chain of units, fewest units first."""
+    chains: list[list[Unit]] = [[]]
     for atom in atoms.items:
         if _han(atom):
-            options = [[frozenset(_han_tokens(atom, vocab, mode))]]
+            # The same character; for typo passes any that sounds the same (or alike).
+            check = atom if mode == EXACT else None
+            options = [[Unit(frozenset(_han_tokens(atom, vocab, mode)), check)]]
         else:
             options = _run_units(atom, vocab, mode)
         chains = [c + o for c in chains for o in options][:MAX_CHAINS]
         if not chains:
             return []
-    return sorted(chains, key=len)[:MAX_KEPT]
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _han_matches(q: str, ch: str, mode: int) -> bool:
-    if q == ch:
-        return True
-    if mode == EXACT:
-        return False
-    qr, cr = readings(q), readings(ch)
-    if mode == HOMOPHONE:
-        return bool(set(qr) & set(cr))
-    return bool({fuzzy_key(r) for r in qr} & {fuzzy_key(r) for r in cr})
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _steps(rest: str, ch: str, mode: int) -> tuple[int, ...]:
-    """How many letters of ``rest`` the field character ``ch`` can take: a whole reading, its
-    initial (t, zh), or — only at the very end of the query — a reading's unfinished start.
-    ``len(rest)`` in the list means the run is used up."""
-    out: list[int] = []
-    for r in field_readings(ch):
-        if rest.startswith(r):
-            out.append(len(r))
-        elif len(rest) < len(r) and r.startswith(rest):
-            out.append(len(rest))
-        if rest[0] == r[0]:
-            out.append(1)
-            if len(r) > 2 and r[1] == "h" and rest[:2] == r[:2]:
-                out.append(2)
-        if mode == FUZZY:
-            key = fuzzy_key(r)
-            for k in range(2, min(len(rest), 6) + 1):
-                if rest[:k] in syllables() and fuzzy_key(rest[:k]) == key:
-                    out.append(k)
-    return tuple(out)
-
-
-def match_span(atoms: Atoms, text: str, mode: int = EXACT, only_start: bool = False
-               ) -> tuple[int, int] | None:
-    """The first (start, end) character span of ``text`` matching the atoms, or None."""
-    items = atoms.items
-    first = items[0]
-    han = _han(first)
-    starts = range(1) if only_start else range(len(text))
-    for start in starts:
-        ch = text[start] if start < len(text) else ""
-        if not ch or (han and not _han_matches(first, ch, mode)) or (
-                not han and not _steps(first, ch, mode)):
-            continue  # cheap rejection before the search
-        end = _match_from(items, text, start, mode)
-        if end is not None:
-            return start, end
-    return None
-
-
-def _match_from(items: tuple[str, ...], text: str, start: int, mode: int) -> int | None:
-    """End of a match starting at ``start``, or None. Walks the text one character at a
-    time keeping the set of (atom, offset in its latin run) states still alive: with whole
-    readings, initials and a final unfinished reading there are rarely more than three."""
-    last = len(items)
-    states = {(0, 0)}
-    for pos in range(start, len(text)):
-        ch = text[pos]
-        nxt: set[tuple[int, int]] = set()
-        for ai, off in states:
-            atom = items[ai]
-            if off == 0 and len(atom) == 1 and _han_atom(atom):
-                if _han_matches(atom, ch, mode):
-                    if ai + 1 == last:
-                        return pos + 1
-                    nxt.add((ai + 1, 0))
-                continue
-            rest = atom[off:] if off else atom
-            for k in _steps(rest, ch, mode):
-                if k == len(rest):
-                    if ai + 1 == last:
-                        return pos + 1
-                    nxt.add((ai + 1, 0))
-                else:
-                    nxt.add((ai, off + k))
-        if not nxt:
-            return None
-        states = nxt
-    return None
-
-
-@functools.lru_cache(maxsize=4096)
-def _han_atom(atom: str) -> bool:
-    return is_han(atom)
+    return [tuple(c) for c in sorted(chains, key=len)[:MAX_KEPT]]

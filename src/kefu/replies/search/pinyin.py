@@ -1,0 +1,128 @@
+"""Matching a query's pinyin chains against positional postings.
+
+The pinyin postings list, for every token and every pair of side-by-side tokens, the
+occurrences ``doc << POS_BITS | position`` (build.pinyin_keys). A chain of units u0 u1 … uk
+matches at occurrence o exactly when every pair (ui, ui+1) occurs at o + i: so the rarest
+pair's occurrences, shifted back to where the chain would start, are looked up in the other
+pairs' lists. What tokens cannot say (that the 汉字 typed in mixed input is that very
+character, not another with its sound) is checked on the characters at those positions.
+Nothing is verified document by document: the result is exact, with
+the position and length of each document's first match for highlighting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kefu.replies.search import query as Q
+from kefu.replies.search.build import POS_BITS
+from kefu.replies.search.index import TOKEN_BITS, OrgIndex
+from kefu.replies.search.postings import EMPTY, union
+
+POS_MASK = (1 << POS_BITS) - 1
+
+
+@dataclass
+class Found:
+    """Documents (sorted, distinct) with the position and length of their first match."""
+
+    docs: np.ndarray
+    pos: np.ndarray
+    length: np.ndarray
+
+    def where(self, keep: np.ndarray) -> Found:
+        return Found(self.docs[keep], self.pos[keep], self.length[keep])
+
+
+NOTHING = Found(EMPTY, EMPTY, EMPTY)
+
+
+def _member(lists: list[np.ndarray], values: np.ndarray) -> np.ndarray:
+    """Which values occur in any of the sorted lists."""
+    found = np.zeros(values.size, dtype=bool)
+    for arr in lists:
+        i = np.searchsorted(arr, values)
+        i[i == arr.size] = 0
+        found |= arr[i] == values
+    return found
+
+
+class Matcher:
+    """One query's chains against one index (pair lookups shared between chains)."""
+
+    def __init__(self, ix: OrgIndex, atoms: Q.Atoms, mode: int) -> None:
+        self.ix = ix
+        self.chains = Q.unit_chains(atoms, ix.vocab, mode)
+        self._pairs: dict[tuple[frozenset[int], frozenset[int]], list[np.ndarray]] = {}
+
+    def pairs(self, a: Q.Unit, b: Q.Unit) -> list[np.ndarray]:
+        key = (a.tokens, b.tokens)
+        found = self._pairs.get(key)
+        if found is None:
+            get = self.ix.pinyin.get
+            found = [arr for x in a.tokens for y in b.tokens
+                     if (arr := get((x << TOKEN_BITS) | y)).size]
+            self._pairs[key] = found
+        return found
+
+    def _checked(self, occ: np.ndarray, chain: Q.Chain) -> np.ndarray:
+        for i, unit in enumerate(chain):
+            if unit.check is None or occ.size == 0:
+                continue
+            occ = occ[self.ix.chars_at(occ + i) == ord(unit.check)]
+        return occ
+
+    def anywhere(self, chain: Q.Chain) -> np.ndarray:
+        """Occurrences of the chain anywhere in a title or the tags."""
+        k = len(chain)
+        if k == 1:
+            return self._checked(
+                union([self.ix.pinyin.get(t << TOKEN_BITS) for t in chain[0].tokens]), chain)
+        pairs = [self.pairs(chain[i], chain[i + 1]) for i in range(k - 1)]
+        sizes = [sum(a.size for a in p) for p in pairs]
+        j = min(range(k - 1), key=sizes.__getitem__)
+        if sizes[j] == 0:
+            return EMPTY
+        # Shifting back may point before a field's start, into the field before: harmless,
+        # as no pair is indexed at a field's last position (255, 511), so a chain running
+        # over a field's end always misses a pair.
+        occ = union(pairs[j]) - j if j else union(pairs[j])
+        for i in range(k - 1):
+            if i != j and occ.size:
+                occ = occ[_member(pairs[i], occ + i)]
+        return self._checked(occ, chain)
+
+
+def collect(found: list[tuple[np.ndarray, int]]) -> Found:
+    """Every chain's occurrences → each document's first one."""
+    found = [(occ, k) for occ, k in found if occ.size]
+    if not found:
+        return NOTHING
+    occ = np.concatenate([o for o, _k in found])
+    length = np.concatenate([np.full(o.size, k, dtype=np.int32) for o, k in found])
+    if len(found) > 1:
+        order = np.argsort(occ, kind="stable")
+        occ, length = occ[order], length[order]
+    docs = occ >> POS_BITS
+    first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    return Found(docs[first].astype(np.int32), (occ[first] & POS_MASK).astype(np.int32),
+                 length[first])
+
+
+# Readings with more units (more initials, shorter syllables: fa+hu+o for fahuo) are
+# consulted only while those with fewer found less than this many matches.
+ENOUGH = 64
+
+
+def everywhere(m: Matcher) -> Found:
+    found: list[tuple[np.ndarray, int]] = []
+    total = 0
+    for chain in m.chains:  # fewest units first
+        if total >= ENOUGH and len(chain) > found[-1][1]:
+            break
+        occ = m.anywhere(chain)
+        found.append((occ, len(chain)))
+        total += occ.size
+    return collect(found)
