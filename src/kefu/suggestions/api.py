@@ -77,19 +77,26 @@ class SuggestOut(Schema):
 @router.post("/suggest", response=SuggestOut,
              summary="Rank the replies that answer a buyer's message")
 def suggest_endpoint(request: HttpRequest, body: SuggestIn) -> dict[str, Any]:
-    context = None
-    if body.context is not None:
-        context = []
-        for number, turn in enumerate(body.context, 1):
-            text = (turn.text or "").strip()
-            if turn.from_ == "buyer" and not text:
-                raise KefuError(_("Context turn %(n)d: a buyer turn needs its text.")
-                                % {"n": number})
-            if turn.from_ == "agent" and not text and turn.reply_id is None:
-                raise KefuError(_("Context turn %(n)d: an agent turn needs a reply_id or "
-                                  "its text.") % {"n": number})
-            context.append({"from": turn.from_, "text": text, "reply_id": turn.reply_id})
-    return suggest(me(request), body.message, body.limit, context)
+    return suggest(me(request), body.message, body.limit, context_turns(body.context))
+
+
+def context_turns(turns: list[ContextTurn] | None) -> list[dict[str, Any]] | None:
+    """The checked ``context`` as suggest() reads it. The schema cannot say that a turn
+    needs its text or reply_id depending on who spoke, so that is checked here, for the API
+    and for `kefu suggest --context` alike."""
+    if turns is None:
+        return None
+    context = []
+    for number, turn in enumerate(turns, 1):
+        text = (turn.text or "").strip()
+        if turn.from_ == "buyer" and not text:
+            raise KefuError(_("Context turn %(n)d: a buyer turn needs its text.")
+                            % {"n": number})
+        if turn.from_ == "agent" and not text and turn.reply_id is None:
+            raise KefuError(_("Context turn %(n)d: an agent turn needs a reply_id or "
+                              "its text.") % {"n": number})
+        context.append({"from": turn.from_, "text": text, "reply_id": turn.reply_id})
+    return context
 
 
 class ExampleOut(Schema):

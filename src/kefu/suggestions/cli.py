@@ -21,6 +21,11 @@ def register(sub: Any) -> None:
                    "first owner); they only get replies they may see")
     p.add_argument("--limit", type=int, default=5)
     p.add_argument("--json", action="store_true", help="print the API's JSON answer")
+    p.add_argument("--context", type=Path, metavar="FILE",
+                   help="earlier turns of the conversation, oldest first, as the API's "
+                   "\"context\" takes them: a JSON list, or JSONL with one turn a line "
+                   "({\"from\": \"buyer\", \"text\": ...} or {\"from\": \"agent\", "
+                   "\"reply_id\": ...}); an empty list: the conversation has just begun")
 
     group = sub.add_parser("suggestions", help="Teach suggestions from chat history."
                            ).add_subparsers(dest="suggestions_command", metavar="ACTION",
@@ -79,6 +84,67 @@ def _read(path: Path) -> bytes:
         raise CommandError(f"cannot read {path}: {exc.strerror}.") from None
 
 
+class ContextFileError(Exception):
+    """The --context file is not a context the API would take (exit status 2, as for
+    other bad arguments)."""
+
+
+def _parse_turns(path: Path) -> Any:
+    """The file's turns as JSON values: a JSON list, or one JSON value per line."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ContextFileError(f"cannot read {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError:
+        raise ContextFileError(f"{path.name}: not UTF-8 text.") from None
+    if text.lstrip().startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ContextFileError(f"{path.name}: not valid JSON (line {exc.lineno}, column "
+                                   f"{exc.colno}: {exc.msg}).") from None
+    turns = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                turns.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ContextFileError(f"{path.name}: line {number} is not valid JSON "
+                                       f"({exc.msg}).") from None
+    return turns
+
+
+def read_context(path: Path) -> list[dict[str, Any]]:
+    """A --context file checked exactly as POST /api/v1/suggest checks its body, with the
+    API's messages."""
+    from pydantic import ValidationError
+
+    from kefu.api import _explain  # the API's wording of a schema error
+    from kefu.core.errors import KefuError
+    from kefu.suggestions.api import SuggestIn, context_turns
+
+    raw = _parse_turns(path)
+    try:
+        # The request schema itself, so the turns obey the very limits the API sets; the
+        # message stands in (the command checks its own).
+        body = SuggestIn.model_validate({"message": "-", "context": raw})
+        turns = context_turns(body.context)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = list(err.get("loc", ()))
+            if len(loc) > 1 and isinstance(loc[1], int):
+                where = f"turn {loc[1] + 1}" + "".join(f", {p}" for p in loc[2:])
+            else:
+                where = "context"
+            problems.append(f"{where}: {_explain(dict(err))}")
+        raise ContextFileError(f"{path.name}: " + "; ".join(problems)) from None
+    except KefuError as exc:
+        raise ContextFileError(f"{path.name}: {exc.message}") from None
+    assert turns is not None
+    return turns
+
+
 def cmd_suggest(args: argparse.Namespace) -> int:
     from kefu.suggestions.service import MAX_LIMIT, suggest
 
@@ -86,8 +152,15 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         raise CommandError("the message is empty.")
     if not 1 <= args.limit <= MAX_LIMIT:
         raise CommandError(f"--limit must be between 1 and {MAX_LIMIT}.")
+    context = None
+    if args.context is not None:
+        try:
+            context = read_context(args.context)
+        except ContextFileError as exc:
+            print(f"kefu: error: {exc}", file=sys.stderr)
+            return 2
     member = _member(_org(args.org), args.username)
-    answer = suggest(member, args.message, args.limit)
+    answer = suggest(member, args.message, args.limit, context)
     if args.json:
         print(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
         return 0
