@@ -333,3 +333,17 @@ def test_one_character_found_only_in_bodies_wherever_it_stands(api, supervisor, 
     do_create_reply(supervisor, lib, {"title": "末尾新", "body": "又一个镯"})   # a delta
     got = titles(api(supervisor).get("replies/search", data={"q": "镯"}))
     assert sorted(got) == sorted(["尾字", "空格", "中间", "末尾新"])
+
+
+@pytest.mark.django_db
+def test_several_terms_find_the_best_match_among_many_weaker_ones(api, supervisor, library):
+    # Given one reply with both terms in its title, created first (the oldest), and two
+    # hundred newer ones with one term in the title and the other in the body
+    lib = get_library(supervisor, "company")
+    do_create_reply(supervisor, lib, {"title": "运费险与发货", "body": "见详情"})
+    for i in range(200):
+        do_create_reply(supervisor, lib, {"title": f"发货说明{i}", "body": "运费由商家承担"})
+    # Then the one matching both in the title comes first, and the list is still full
+    got = titles(api(supervisor).get("replies/search", data={"q": "发货 运费"}))
+    assert got[0] == "运费险与发货"
+    assert len(got) == 10

@@ -21,6 +21,7 @@ half-life, plus the member's own usage counted double) and verified until enough
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -111,6 +112,21 @@ class Search:
             score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
         return np.minimum(score, 9.99)
 
+    def pool(self, cands: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
+        """The best ``k`` candidates by the static prior plus the member's own used ones,
+        and whether there are others (``rest``, in prior order)."""
+        if cands.size <= k:
+            return cands, False
+        pool = cands[np.argpartition(self.ix.prior[cands], cands.size - k)[-k:]]
+        if self.own_docs.size:
+            mine = self.own_docs[np.isin(self.own_docs, cands, assume_unique=True)]
+            pool = np.union1d(pool, mine)
+        return pool, True
+
+    def rest(self, cands: np.ndarray, pool: np.ndarray) -> np.ndarray:
+        others = np.setdiff1d(cands, pool, assume_unique=True)
+        return others[np.argsort(-self.ix.prior[others], kind="stable")]
+
     def run_tier(self, groups: list[tuple[Cands, Verify]], need: int | None = None) -> int:
         """Verify candidates of one tier in usage order until ``need`` more hits.
 
@@ -125,20 +141,12 @@ class Search:
                 continue
             # Verification may reject candidates; an exact group's only skips docs already hit.
             k = want + len(self.hits) if isinstance(verify, Exact) else 4 * want + 16
-            rest = cands.size > k
-            if rest:
-                pool = cands[np.argpartition(self.ix.prior[cands], cands.size - k)[-k:]]
-                if self.own_docs.size:
-                    mine = self.own_docs[np.isin(self.own_docs, cands, assume_unique=True)]
-                    pool = np.union1d(pool, mine)
-            else:
-                pool = cands
+            pool, more = self.pool(cands, k)
             scores = self.usage(pool)
             order = np.argsort(-scores, kind="stable")
             got = self._verify_in_order(pool[order], scores[order], verify, want)
-            if got < want and rest:
-                others = np.setdiff1d(cands, pool, assume_unique=True)
-                others = others[np.argsort(-self.ix.prior[others], kind="stable")]
+            if got < want and more:
+                others = self.rest(cands, pool)
                 others = others[: self.max_verify]
                 got += self._verify_in_order(others, self.usage(others), verify, want - got)
             found += got
@@ -227,8 +235,18 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
         return union([ix.body_grams.get(gram_key(c)),
                       ix.body_grams.range_docs(gram_key(c) + 1, gram_key(c + 1))])
 
-    return [(5, lambda: ix.title_start.get(first), title_prefix),
-            (4, lambda: rarest_gram(ix.title_grams, term), title_any),
+    @functools.cache
+    def title_cands() -> np.ndarray:
+        return rarest_gram(ix.title_grams, term)
+
+    def start_cands() -> np.ndarray:
+        # Titles starting with the first two characters that hold the rest too: many
+        # titles start 修身 (修身连衣裙, 修身T恤...), few with 修身夹.
+        starting = ix.title_start.get(first)
+        return intersect(starting, title_cands()) if n > 2 and starting.size > 8 else starting
+
+    return [(5, start_cands, title_prefix),
+            (4, title_cands, title_any),
             (3, lambda: rarest_gram(ix.short_grams, term), short_any),
             (2, body_cands, body_any)]
 
@@ -399,53 +417,6 @@ def _shift(verify: Verify, tier: float) -> Verify:
     return shifted
 
 
-# --- several terms (AND) ---------------------------------------------------------------
-
-def term_matcher(ix: OrgIndex, term: str) -> tuple[np.ndarray, Verify]:
-    """All candidates for a term and a function giving a document's best match of it."""
-    code_docs = exact_code(ix, term)
-    codes = set(code_docs.tolist())
-    groups: list[tuple[float, Cands, Verify]] = [
-        (6.0, code_docs, lambda d: Match(6, "shortcut") if d in codes else None)]
-    groups += literal_groups(ix, term)
-    atoms = Q.parse_atoms(term)
-    if atoms is not None and atoms.has_latin:
-        groups += pinyin_groups(ix, atoms)
-    ordered = sorted(groups, key=lambda g: -g[0])
-    cands = union([resolve(g[1]) for g in groups if g[0] < 5])  # prefix groups are subsets
-
-    def best(doc: int) -> Match | None:
-        for _tier, _c, verify in ordered:
-            m = verify(doc)
-            if m is not None:
-                return m
-        return None
-
-    return cands, best
-
-
-def search_all_terms(s: Search, terms: list[str]) -> None:
-    matchers = [term_matcher(s.ix, t) for t in terms]
-    matchers.sort(key=lambda m: m[0].size)
-    cands = matchers[0][0]
-    for other, _v in matchers[1:]:
-        cands = np.intersect1d(cands, other, assume_unique=True)
-        if cands.size == 0:
-            return
-
-    def verify(doc: int) -> Match | None:
-        found = [v(doc) for _c, v in matchers]
-        if any(m is None for m in found):
-            return None
-        ms = [m for m in found if m is not None]
-        # The mean tier: a title hit for one term and a body hit for the other beats two
-        # body hits, and usage only breaks ties between equally good matches.
-        return Match(sum(m.tier for m in ms) / len(ms), "+".join(m.kind for m in ms),
-                     [sp for m in ms for sp in m.title], [sp for m in ms for sp in m.body])
-
-    s.run_tier([(cands, verify)], need=s.limit * 4)  # then ranked() sorts by tier
-
-
 # --- entry point -----------------------------------------------------------------------
 
 def search(index: OrgIndex, viewer: Viewer, q: str, limit: int = 10,
@@ -458,6 +429,8 @@ def search(index: OrgIndex, viewer: Viewer, q: str, limit: int = 10,
         if len(terms) == 1:
             search_term(s, terms[0])
         else:
+            from kefu.replies.search.conjunction import search_all_terms  # it builds on this
+
             search_all_terms(s, terms)
             if not s.hits:  # "退 款" typed with a space: try it as one term
                 search_term(s, "".join(terms))

@@ -1,0 +1,159 @@
+"""Several terms (AND): the replies matching every term, best mean match first.
+
+A reply's score is the mean of its terms' tiers (title start 5, title 4, tags/questions 3,
+body 2; see engine.py) × 100 plus its usage. Each term's candidates come in levels, one
+per tier, and a combination of one level per term bounds the score of every reply in it
+(the mean of those tiers, plus at most 10 for usage). Combinations are visited from the
+best bound down, each one's replies in order of usage, verifying exactly, until the
+`limit`-th best score found can no longer be beaten: most queries never look at the
+replies where every term is only in the body, whose candidate lists are the long ones.
+Body candidates are computed inside the (short) candidates of the other terms' levels.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+
+import numpy as np
+
+from kefu.replies.search import engine as E
+from kefu.replies.search import query as Q
+from kefu.replies.search.index import OrgIndex, gram_key
+from kefu.replies.search.postings import EMPTY, intersect, union
+
+BODY = 2.0
+MAX_TERMS_COMBINED = 4  # beyond, later terms are checked only by verification
+USAGE_MAX = 10.0  # usage part of a score is below this (engine.Search.usage)
+
+
+class Term:
+    """One term's candidate levels and its best match in a reply."""
+
+    def __init__(self, ix: OrgIndex, term: str) -> None:
+        self.ix = ix
+        self.term = term
+        groups: list[tuple[float, E.Cands, E.Verify]] = []
+        codes = E.exact_code(ix, term)
+        if codes.size:
+            members = set(codes.tolist())
+            groups.append((6.0, codes, lambda d: E.Match(6, "shortcut") if d in members
+                           else None))
+        groups += E.literal_groups(ix, term)
+        atoms = Q.parse_atoms(term)
+        if atoms is not None and atoms.has_latin:
+            groups += E.pinyin_groups(ix, atoms)
+        self.verifiers = [v for _t, _c, v in sorted(groups, key=lambda g: -g[0])]
+        self.at: dict[float, list[E.Verify]] = {}  # verifiers of each level
+        heads: dict[float, list[np.ndarray]] = {}
+        for tier, cands, verify in groups:
+            self.at.setdefault(tier, []).append(verify)
+            if tier != BODY:
+                heads.setdefault(tier, []).append(E.resolve(cands))
+        self.levels = {t: u for t, arrays in heads.items() if (u := union(arrays)).size}
+
+    def match_at(self, doc: int, level: float) -> E.Match | None:
+        for verify in self.at[level]:
+            m = verify(doc)
+            if m is not None:
+                return m
+        return None
+
+    def best(self, doc: int) -> E.Match | None:
+        for verify in self.verifiers:
+            m = verify(doc)
+            if m is not None:
+                return m
+        return None
+
+    def body(self, within: np.ndarray | None) -> np.ndarray:
+        """Documents whose body may hold the term (among ``within`` if given)."""
+        body = self.ix.body_grams
+        if within is None or len(self.term) == 1:
+            found = E.literal_groups(self.ix, self.term)[-1][1]
+            docs = E.resolve(found)
+            return docs if within is None else intersect(within, docs)
+        text = self.term
+        for a, b in itertools.pairwise(text):
+            if a.isspace() or b.isspace():
+                continue
+            within = intersect(within, body.get(gram_key(ord(a), ord(b))))
+            if within.size == 0:
+                break
+        return within
+
+
+def _combos(terms: list[Term]) -> list[tuple[float, tuple[float, ...]]]:
+    """Every choice of one level per term with its bound (the mean tier), best first."""
+    options = [[*sorted(t.levels, reverse=True), BODY] for t in terms]
+    combos = [(sum(c) / len(c), c) for c in itertools.product(*options)]
+    combos.sort(key=lambda x: -x[0])
+    return combos
+
+
+def _docs_of(terms: list[Term], combo: tuple[float, ...]) -> np.ndarray:
+    heads = sorted((t.levels[level] for t, level in zip(terms, combo, strict=True)
+                    if level != BODY), key=len)
+    docs: np.ndarray | None = None
+    for arr in heads:
+        docs = arr if docs is None else intersect(docs, arr)
+        if docs.size == 0:
+            return EMPTY
+    for t, level in zip(terms, combo, strict=True):
+        if level == BODY:
+            docs = t.body(docs)
+            if docs.size == 0:
+                return EMPTY
+    return EMPTY if docs is None else docs
+
+
+def search_all_terms(s: E.Search, words: list[str]) -> None:
+    terms = [Term(s.ix, w) for w in words]
+    combined, others = terms[:MAX_TERMS_COMBINED], terms[MAX_TERMS_COMBINED:]
+    best: list[float] = []  # min-heap of the best `limit` scores so far
+    seen: set[int] = set()
+    budget = [E.MAX_VERIFY]
+
+    def visit(docs: np.ndarray, usage: np.ndarray, bound: float,
+              combo: tuple[float, ...]) -> bool:
+        """Verify documents in the given order; True once nothing later can enter."""
+        for doc, u in zip(docs.tolist(), usage.tolist(), strict=True):
+            if len(best) >= s.limit and best[0] >= bound * 100 + u:
+                return True
+            budget[0] -= 1
+            if budget[0] < 0:
+                return True
+            found = [t.match_at(doc, level) for t, level in zip(combined, combo, strict=True)]
+            found += [t.best(doc) for t in others]
+            ms = [m for m in found if m is not None]
+            if len(ms) < len(found):
+                continue  # not at these levels (a candidate list is a superset)
+            seen.add(doc)
+            # The mean tier: a title hit for one term and a body hit for the other beats
+            # two body hits, and usage only breaks ties between equally good matches.
+            m = E.Match(sum(x.tier for x in ms) / len(ms), "+".join(x.kind for x in ms),
+                        [sp for x in ms for sp in x.title], [sp for x in ms for sp in x.body])
+            s._hit(doc, u, m)
+            score = m.tier * 100 + u
+            if len(best) < s.limit:
+                heapq.heappush(best, score)
+            elif score > best[0]:
+                heapq.heapreplace(best, score)
+        return False
+
+    for bound, combo in _combos(combined):
+        if budget[0] < 0 or (len(best) >= s.limit and best[0] >= bound * 100 + USAGE_MAX):
+            break
+        docs = s._allowed(_docs_of(combined, combo))
+        if docs.size and seen:
+            docs = docs[~np.isin(docs, np.fromiter(seen, np.int32, len(seen)))]
+        if docs.size == 0:
+            continue
+        # Usage order, exactly for the best few by the static prior and the member's own
+        # used replies; the rest (rarely reached) in prior order.
+        pool, more = s.pool(docs, 4 * s.limit + 16)
+        usage = s.usage(pool)
+        order = np.argsort(-usage, kind="stable")
+        if not visit(pool[order], usage[order], bound, combo) and more:
+            rest = s.rest(docs, pool)
+            visit(rest, s.usage(rest), bound, combo)
