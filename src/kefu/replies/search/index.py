@@ -24,6 +24,7 @@ from kefu.replies.search.build import (
     char_gram_keys,
     fold_many,
     pinyin_keys,
+    release_memory,
 )
 from kefu.replies.search.keys import KEYS_VERSION, search_keys_for, tags_text
 from kefu.replies.search.postings import Postings
@@ -126,7 +127,6 @@ class OrgIndex(LibraryMasks):
         self.ftitle: list[str] = []
         self.fbody: list[str] = []
         self.fshort: list[str] = []
-        self.ftags: list[str] = []
         self.shortcut: list[str] = []
         self.category: list[list[str]] = []
         self._paths: dict[tuple[str, ...], list[str]] = {}
@@ -174,8 +174,9 @@ class OrgIndex(LibraryMasks):
             setattr(self, name, new)
         self.capacity = cap
 
-    def _append_many(self, rows: list[dict[str, Any]]) -> range:
-        """Add documents for rows; returns their numbers. Text work is batched."""
+    def _append_many(self, rows: list[dict[str, Any]]) -> tuple[range, list[str]]:
+        """Add documents for rows; returns their numbers and folded tags (kept in
+        ``codes`` only, for pinyin postings). Text work is batched."""
         first, count = self.n, len(rows)
         self._grow(first + count)
         table = fold_table()
@@ -192,7 +193,6 @@ class OrgIndex(LibraryMasks):
         self.ftitle += [o if f == o else f for o, f in zip(titles, ftitles, strict=True)]
         self.fbody += [o if f == o else f for o, f in zip(bodies, fbodies, strict=True)]
         ftags = fold_many(tags, table)
-        self.ftags += ftags
         self._append_codes(first, ftitles, ftags)
         self.fshort += fold_many(shorts, table)
         self.title += titles
@@ -225,7 +225,7 @@ class OrgIndex(LibraryMasks):
                 self.by_shortcut.setdefault(fold(sc), set()).add(doc)
             if k:
                 self.by_key.setdefault(fold(k), set()).add(doc)
-        return docs
+        return docs, ftags
 
     def _append_codes(self, first: int, titles: list[str], tags: list[str]) -> None:
         joined = "".join(t + g for t, g in zip(titles, tags, strict=True))
@@ -258,12 +258,18 @@ class OrgIndex(LibraryMasks):
         team = self.team[sl]
         self.prior[sl] = np.where(np.isfinite(team), team, -1e6) + self.updated[sl] * 1e-12
 
-    def _append(self, row: dict[str, Any]) -> int:
-        return self._append_many([row])[0]
+    def _append(self, row: dict[str, Any]) -> tuple[int, str]:
+        docs, ftags = self._append_many([row])
+        return docs[0], ftags[0]
 
     def build(self, rows: list[dict[str, Any]]) -> None:
         """Fill an empty index from rows (see registry.load_rows for their shape)."""
-        self._append_many(rows)
+        _docs, ftags = self._append_many(rows)
+        self._build_postings(rows, ftags)
+        self.built_at = time.time()
+        release_memory()  # after the temporaries of _build_postings are gone
+
+    def _build_postings(self, rows: list[dict[str, Any]], ftags: list[str]) -> None:
         keys, docs, skeys, sdocs = char_gram_keys(self.ftitle)
         self.title_grams = Postings.build(keys, docs)
         self.title_start = Postings.build(skeys, sdocs)
@@ -274,10 +280,9 @@ class OrgIndex(LibraryMasks):
         stored = [r.get("search_keys") or {} for r in rows]
         fresh = [k if k.get("v") == KEYS_VERSION else {} for k in stored]
         tk, td = pinyin_keys(self.ftitle, [k.get("t") for k in fresh], self.vocab)
-        gk, gd = pinyin_keys(self.ftags, [k.get("g") for k in fresh], self.vocab, at=TAGS_AT)
+        gk, gd = pinyin_keys(ftags, [k.get("g") for k in fresh], self.vocab, at=TAGS_AT)
         self.pinyin = Postings.build(np.concatenate((tk, gk)), np.concatenate((td, gd)),
                                      value_bits=31)
-        self.built_at = time.time()
 
     # --- incremental changes (from the event bus) -----------------------------------
 
@@ -300,7 +305,7 @@ class OrgIndex(LibraryMasks):
             if not row.get("is_active", True) or row.get("deleted_at"):
                 return
             self.library_of_row(row)
-            doc = self._append(row)
+            doc, ftags = self._append(row)
             if team is not None:
                 self.team[doc] = team
                 self._set_prior(slice(doc, doc + 1))
@@ -313,7 +318,7 @@ class OrgIndex(LibraryMasks):
                 if postings is self.title_grams:
                     self.title_start.add({int(x) for x in sk}, doc)
             o1 = token_occurrences(self.ftitle[doc], keys["t"], self.vocab, doc, 0)
-            o2 = token_occurrences(self.ftags[doc], keys["g"], self.vocab, doc, TAGS_AT)
+            o2 = token_occurrences(ftags, keys["g"], self.vocab, doc, TAGS_AT)
             for key, where in o2.items():  # tags after the title: values stay sorted
                 o1.setdefault(key, []).extend(where)
             self.pinyin.add_values(o1)
