@@ -18,6 +18,9 @@ Each signal becomes a distribution over the visible replies (the text's and the 
 models' z-scores are added into one); the learned one weighs more as
 the organization accumulates examples (``n / (n + learned_half)``). Weights were tuned on
 the DEV splits in bench/suggest_eval.py (docs/benchmarks/suggestions.md).
+
+Once an organization has enough picks, its own weighing of these signals, learned from what
+its agents picked (rerank.py), orders the fusion's best candidates.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import numpy as np
 from kefu.replies.libraryset import LibraryMasks
 from kefu.suggestions.context import Context, Sequences
 from kefu.suggestions.index import ClassCounts, SparseIndex, masked_softmax, zscores
+from kefu.suggestions.rerank import CANDIDATES, Reranker
 from kefu.suggestions.semantic_scores import SemanticVectors, encode_cached, semantic_text
 from kefu.suggestions.understanding import (
     Understood,
@@ -100,6 +104,42 @@ class Ranking:
     confidence: float
 
 
+@dataclass
+class Signals:
+    """What each signal says about every slot for one message (OrgModel.signals)."""
+
+    score: np.ndarray  # the fusion of all of them
+    text: np.ndarray
+    learned: np.ndarray
+    naive_bayes: np.ndarray
+    votes: np.ndarray
+    near: np.ndarray
+    lam: float  # the learned part's share
+    best_example: int = -1
+    cosines: list[np.ndarray] | None = None
+    context: np.ndarray | None = None  # P(reply | conversation so far)
+    lift: np.ndarray | None = None  # ... over P(reply)
+
+
+# Log signals are floored: a reply no past message votes for is unlikely, not impossible.
+_FLOOR = 1e-4
+
+
+def candidate_features(model: OrgModel, sig: Signals, candidates: np.ndarray) -> np.ndarray:
+    """The re-ranker's view of each candidate (rerank.FEATURES): the fused score and the
+    signals it was fused from, as logs, so a weight is an exponent."""
+    c = candidates
+    lift = np.log(sig.lift[c]) if sig.lift is not None else np.zeros(c.size)
+    return np.stack([
+        np.log(np.maximum(sig.score[c], 1e-12)),
+        np.log(sig.naive_bayes[c] + _FLOOR),
+        np.log(sig.votes[c] + _FLOOR),
+        np.log(sig.text[c] + _FLOOR),
+        lift,
+        model.nb.log_prior(model.n)[c],
+    ], axis=1)
+
+
 def _top(x: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k largest values, largest first (ties: lower index first)."""
     if x.size > k:
@@ -156,6 +196,8 @@ class OrgModel(LibraryMasks):
         self.seq = Sequences()
         self.example_seq: list[tuple[tuple[int, ...], int | None]] = []
         self.context_texts: tuple[int, dict[str, int]] | None = None
+        # how this organization's agents weigh the signals, from their picks (rerank.py)
+        self.reranker = Reranker()
         # semantic (optional): one set of vectors per backend model
         self.sem = SemanticVectors(encoder) if encoder is not None else None
 
@@ -241,16 +283,24 @@ class OrgModel(LibraryMasks):
 
     def add_example(self, example_id: int, reply_id: int, normalized: str,
                     vector: np.ndarray | None = None, previous: list[int] | None = None,
-                    turn: int | None = None) -> None:
+                    turn: int | None = None, observe: bool = True,
+                    refit: bool = True) -> None:
         """Learn one pair; adding the same example twice (bus and local) is harmless.
         ``previous`` (reply ids of the agent's last library turn) and ``turn`` place it in
-        its conversation, when it had one."""
+        its conversation, when it had one. ``observe``: first rank the message as the model
+        stands and keep that for the re-ranker (rerank.py), refitting it when due unless
+        ``refit`` is False (a build fits once at the end)."""
         with self.lock:
             if example_id in self.example_doc:
                 return
             slot = self.slot_of.get(reply_id)
             if slot is None:
                 return  # a reply this model does not hold (inactive): nothing to vote for
+            if self.sem is not None and vector is None:
+                vector = self.encoder.encode([normalized])[0]
+            prev = tuple(self.slot_of[r] for r in previous or () if r in self.slot_of)
+            if observe:
+                self._observe(example_id, slot, normalized, vector, prev, turn, refit)
             toks = features(understand(normalized))
             doc = self.examples.add(toks)
             self.example_doc[example_id] = doc
@@ -258,13 +308,39 @@ class OrgModel(LibraryMasks):
             self.example_id.append(example_id)
             self.example_text.append(normalized)
             self.nb.add(slot, toks)
-            prev = tuple(self.slot_of[r] for r in previous or () if r in self.slot_of)
             self.example_seq.append((prev, turn))
             self.seq.add(slot, prev, turn)
-            if self.sem is not None:
-                if vector is None:
-                    vector = self.encoder.encode([normalized])[0]
+            if self.sem is not None and vector is not None:
                 self.sem.set_example(doc, vector)
+
+    def _observe(self, example_id: int, slot: int, normalized: str,
+                 vector: np.ndarray | None, prev: tuple[int, ...], turn: int | None,
+                 refit: bool) -> None:
+        """The re-ranker's rows for a pick, taken before it is learned: the candidates the
+        message gets now, once alone and once in its conversation when it had one."""
+        if self.nb.n_examples <= 0:
+            return  # nothing learned yet: there is no learned signal to weigh
+        key = (normalized, prev, turn)
+        if not self.reranker.join(slot, example_id, key):
+            u = understand(normalized)
+            mask = self.alive[: self.n]
+            query = None
+            if vector is not None and self.sem is not None:
+                query = np.asarray(vector, np.float32)
+            places: list[Context | None] = [None]
+            if turn is not None:
+                places.append(Context(prev, turn))
+            for place in places:
+                sig = self.signals(u, mask, query, place)
+                cand = self._candidates(sig.score, mask)
+                self.reranker.add(candidate_features(self, sig, cand), cand, slot,
+                                  example_id, key)
+        if refit:
+            self.reranker.picked_one()
+
+    def fit_reranker(self) -> None:
+        with self.lock:
+            self.reranker.fit()
 
     def remove_example(self, example_id: int) -> None:
         with self.lock:
@@ -275,6 +351,8 @@ class OrgModel(LibraryMasks):
             self.nb.add(self.example_slot[doc],
                         features(understand(self.example_text[doc])), weight=-1.0)
             self.seq.add(self.example_slot[doc], *self.example_seq[doc], weight=-1.0)
+            if self.reranker.forget(example_id):
+                self.reranker.fit()  # nothing of a deleted example stays
 
     def compact(self) -> None:
         """Pack what was added into arrays (after a build: see index.py)."""
@@ -356,69 +434,94 @@ class OrgModel(LibraryMasks):
         total = near.sum()
         return (near / total if total > 0 else near), best, best_doc
 
+    def signals(self, u: Understood, mask: np.ndarray, query_vector: np.ndarray | None = None,
+                context: Context | None = None) -> Signals:
+        """Every signal for one message over the slots ``mask`` lets through, and their
+        fusion (the caller holds the lock)."""
+        w = self.weights
+        n = self.n
+        self.nb.grow(n)
+        text_z = zscores(self._text_scores(u), mask)
+        query = cosines = None
+        if query_vector is not None and self.sem is not None and self.sem.reply is not None:
+            query = self.sem.query(query_vector)
+            logits, cosines = self.sem.logits(query, self.alive[:n], mask, w)
+            logits += w.w_text_semantic * text_z
+            text = masked_softmax(w.beta_semantic * logits, mask)
+        else:
+            text = masked_softmax(w.beta_text * text_z, mask)
+        learned = np.zeros(n, np.float64)
+        nb_p = knn_p = near = learned
+        best_example, nearness = -1, 0.0
+        lam = 0.0
+        if self.nb.n_examples > 0:
+            toks = features(u)
+            ll = (self.nb.log_likelihood(toks, n, w.nb_alpha)
+                  + w.nb_prior * self.nb.log_prior(n))
+            nb_p = masked_softmax(ll, mask)
+            sims = self.examples.scores(toks, w.max_df_examples)[: self.examples.n]
+            votes, neighbours = self._votes(sims, w.knn_k, mask)
+            near, nearness, best_example = self._near(u, neighbours)
+            if best_example < 0 and neighbours.size:
+                best_example = int(neighbours[0])
+            if query is not None and self.sem is not None and self.sem.example is not None:
+                votes = self._semantic_votes(votes, query, mask)
+            total = votes.sum()
+            knn_p = votes / total if total > 0 else votes
+            learned = (w.w_nb * nb_p + w.w_knn * knn_p) / (w.w_nb + (w.w_knn if total > 0
+                                                                       else 0.0))
+            lam = min(1 - w.text_floor, self.nb.n_examples / (self.nb.n_examples
+                                                              + w.learned_half))
+        score = (1 - lam) * text + lam * learned
+        if nearness > 0:
+            share = w.w_near * nearness
+            score = (1 - share) * score + share * near
+        ctx_p = lift = None
+        if context is not None:
+            dist = self.seq.distribution(context, n, mask, w.context_alpha_position,
+                                         w.context_alpha_follows)
+            if dist is not None:
+                ctx_p, overall = dist
+                lift = np.divide(ctx_p, overall, out=np.ones(n), where=overall > 0)
+                score = score * lift ** w.w_context
+        popularity = np.log1p(self.usage[:n] + self.nb.count[:n])
+        top_pop = float(popularity[mask].max()) if mask.any() else 0.0
+        if top_pop > 0:
+            score = score * (1 + w.w_popularity * popularity / top_pop)
+        score[~mask] = -1.0
+        return Signals(score, text, learned, nb_p, knn_p, near, lam, best_example, cosines,
+                       ctx_p, lift)
+
+    def _candidates(self, score: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        top = _top(score, CANDIDATES)
+        return top[mask[top]]
+
     def rank(self, u: Understood, library_ids: frozenset[int], limit: int,
              query_vector: np.ndarray | None = None, context: Context | None = None
              ) -> Ranking:
         """``context``: the conversation so far (context.resolve), None when unknown; an
         empty Context means the conversation has just begun."""
-        w = self.weights
         with self.lock:
             self.last_used = time.monotonic()
             mask = self.visibility_mask(library_ids)
             if not mask.any():
                 return Ranking([], None, 0.0)
             n = self.n
-            self.nb.grow(n)
-            text_z = zscores(self._text_scores(u), mask)
-            query = cosines = None
-            if query_vector is not None and self.sem is not None and self.sem.reply is not None:
-                query = self.sem.query(query_vector)
-                logits, cosines = self.sem.logits(query, self.alive[:n], mask, w)
-                logits += w.w_text_semantic * text_z
-                text = masked_softmax(w.beta_semantic * logits, mask)
+            sig = self.signals(u, mask, query_vector, context)
+            score, text, learned, near, lam = (sig.score, sig.text, sig.learned, sig.near,
+                                               sig.lam)
+            shown = score  # the score each result reports: its place in the order
+            if self.reranker.weights is not None and lam > 0:
+                # The organization's own weighing of the signals (rerank.py) orders the
+                # best candidates of the fusion; the limit never reaches past them.
+                cand = self._candidates(score, mask)
+                r = self.reranker.scores(candidate_features(self, sig, cand))
+                p = np.exp(r - r.max())
+                shown = score.copy()
+                shown[cand] = p / p.sum()
+                order = [int(s) for s in cand[np.argsort(-r, kind="stable")]]
             else:
-                text = masked_softmax(w.beta_text * text_z, mask)
-            learned = np.zeros(n, np.float64)
-            best_example, nearness = -1, 0.0
-            near = learned
-            lam = 0.0
-            if self.nb.n_examples > 0:
-                toks = features(u)
-                ll = (self.nb.log_likelihood(toks, n, w.nb_alpha)
-                      + w.nb_prior * self.nb.log_prior(n))
-                nb_p = masked_softmax(ll, mask)
-                sims = self.examples.scores(toks, w.max_df_examples)[: self.examples.n]
-                votes, neighbours = self._votes(sims, w.knn_k, mask)
-                near, nearness, best_example = self._near(u, neighbours)
-                if best_example < 0 and neighbours.size:
-                    best_example = int(neighbours[0])
-                if query is not None and self.sem is not None and self.sem.example is not None:
-                    votes = self._semantic_votes(votes, query, mask)
-                total = votes.sum()
-                knn_p = votes / total if total > 0 else votes
-                learned = (w.w_nb * nb_p + w.w_knn * knn_p) / (w.w_nb + (w.w_knn if total > 0
-                                                                           else 0.0))
-                lam = min(1 - w.text_floor, self.nb.n_examples / (self.nb.n_examples
-                                                                  + w.learned_half))
-            score = (1 - lam) * text + lam * learned
-            if nearness > 0:
-                share = w.w_near * nearness
-                score = (1 - share) * score + share * near
-            ctx_p = lift = None
-            if context is not None:
-                dist = self.seq.distribution(context, n, mask, w.context_alpha_position,
-                                             w.context_alpha_follows)
-                if dist is not None:
-                    ctx_p, overall = dist
-                    lift = np.divide(ctx_p, overall, out=np.ones(n), where=overall > 0)
-                    score = score * lift ** w.w_context
-            popularity = np.log1p(self.usage[:n] + self.nb.count[:n])
-            top_pop = float(popularity[mask].max()) if mask.any() else 0.0
-            if top_pop > 0:
-                score = score * (1 + w.w_popularity * popularity / top_pop)
-            score[~mask] = -1.0
-            ranked = _top(score, max(limit, 1) + 1)
-            order = [int(s) for s in ranked if mask[s]]
+                order = [int(s) for s in _top(score, max(limit, 1) + 1) if mask[s]]
             if u.escalate:
                 soothing = np.nonzero(mask & self.soothing[:n])[0]
                 if soothing.size:
@@ -434,21 +537,24 @@ class OrgModel(LibraryMasks):
                     "learned_weight": round(lam, 3), "used": int(self.usage[s]),
                     "examples": int(self.nb.count[s]) if s < self.nb.count.size else 0,
                 }
-                if cosines is not None and self.sem is not None:
-                    why["semantic"] = round(float(cosines[0][s]), 4)
-                    if len(cosines) > 1:  # a joined backend: each model's cosine
-                        why["semantic_models"] = {name: round(float(c[s]), 4) for name, c
-                                                  in zip(self.sem.names, cosines, strict=True)}
-                if ctx_p is not None and lift is not None:
+                if shown is not score:
+                    why["reranked"] = True
+                if sig.cosines is not None and self.sem is not None:
+                    why["semantic"] = round(float(sig.cosines[0][s]), 4)
+                    if len(sig.cosines) > 1:  # a joined backend: each model's cosine
+                        why["semantic_models"] = {
+                            name: round(float(c[s]), 4)
+                            for name, c in zip(self.sem.names, sig.cosines, strict=True)}
+                if sig.context is not None and sig.lift is not None:
                     # P(reply | conversation so far), and how much likelier than usual.
-                    why["context"] = round(float(ctx_p[s]), 4)
-                    why["context_lift"] = round(float(lift[s]), 3)
-                if best_example >= 0 and self.example_slot[best_example] == s:
-                    why["similar_message"] = self.example_text[best_example][:100]
+                    why["context"] = round(float(sig.context[s]), 4)
+                    why["context_lift"] = round(float(sig.lift[s]), 3)
+                if sig.best_example >= 0 and self.example_slot[sig.best_example] == s:
+                    why["similar_message"] = self.example_text[sig.best_example][:100]
                 if u.escalate and self.soothing[s] and s == order[0]:
                     why["match"] = "soothing"
                     why["escalation"] = u.reasons
-                results.append(Ranked(s, round(float(score[s]), 6), why))
+                results.append(Ranked(s, round(float(shown[s]), 6), why))
             calming = order[0] if order and u.escalate and self.soothing[order[0]] else None
             category, confidence = self._intent(score, mask, u, calming)
             return Ranking(results, category, confidence)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from kefu.core.orgcache import OrgCache
 from kefu.replies.search.registry import library_infos, load_rows, row_from_event
 from kefu.suggestions.model import OrgModel, Weights
+from kefu.suggestions.rerank import MAX_ROWS
 from kefu.suggestions.semantic import from_bytes, get_encoder, to_bytes
 from kefu.suggestions.semantic_scores import encode_cached, semantic_text
 
@@ -22,6 +24,8 @@ log = logging.getLogger("kefu.suggestions")
 IDLE_SECONDS = 30 * 60
 MAX_MODELS = 100
 FREEZE_ABOVE = 10_000  # replies + examples: smaller models cost the collector little
+# Examples whose picks the re-ranker learns from at a build (rows: twice as many at most).
+OBSERVED_AT_BUILD = MAX_ROWS // 2
 
 
 class Registry(OrgCache[OrgModel]):
@@ -88,6 +92,9 @@ def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
                 .values_list("id", "reply_id", "normalized", "embedding", "embedding_model",
                              "previous_replies", "turn"))
     missing: list[tuple[int, int, str, list[int], int | None]] = []
+    # The latest examples are learned last, each after the re-ranker saw how the model
+    # ranked its message without it, as the live model did when it arrived (rerank.py).
+    latest: deque[tuple[int, int, str, Any, list[int], int | None]] = deque()
     for eid, reply_id, normalized, emb, emb_model, previous, turn in examples.iterator(
             chunk_size=5000):
         vec = None
@@ -96,10 +103,16 @@ def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
             if vec is None:
                 missing.append((eid, reply_id, normalized, previous, turn))
                 continue
-        model.add_example(eid, reply_id, normalized, vec, previous, turn)
+        latest.append((eid, reply_id, normalized, vec, previous, turn))
+        if len(latest) > OBSERVED_AT_BUILD:
+            model.add_example(*latest.popleft(), observe=False)
     if missing and encoder is not None:
         _encode_missing(model, encoder, missing)
+    model.compact()  # so that ranking the latest messages reads arrays
+    for args in latest:
+        model.add_example(*args, observe=True, refit=False)
     model.compact()
+    model.fit_reranker()
     log.debug("suggestion model for org %s: %d replies, %d examples in %.2fs", org_id,
              model.n, model.n_examples, time.perf_counter() - started)
     return model
@@ -115,7 +128,7 @@ def _encode_missing(model: OrgModel, encoder: Any,
         vecs = encoder.encode([m[2] for m in chunk])
         updates = []
         for (eid, reply_id, normalized, previous, turn), vec in zip(chunk, vecs, strict=True):
-            model.add_example(eid, reply_id, normalized, vec, previous, turn)
+            model.add_example(eid, reply_id, normalized, vec, previous, turn, observe=False)
             updates.append(LearnedExample(id=eid, embedding=to_bytes(vec),
                                           embedding_model=encoder.name))
         LearnedExample.objects.bulk_update(updates, ["embedding", "embedding_model"])
