@@ -90,6 +90,7 @@ class Search:
         own = index.own.get(viewer.member_id) or {}
         self.own = {index.doc_of[r]: c for r, c in own.items() if r in index.doc_of}
         self.own_docs = np.fromiter(sorted(self.own), dtype=np.int32, count=len(self.own))
+        self._own_mask: np.ndarray | None = None
 
     # --- candidate handling --------------------------------------------------------
 
@@ -111,6 +112,17 @@ class Search:
         if self.own:
             score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
         return np.minimum(score, 9.99)
+
+    def keep(self, docs: np.ndarray) -> np.ndarray:
+        """Which of ``docs`` are among the most used replies or the member's own used ones:
+        a ranking by usage looks there first (pinyin.Matcher.anywhere)."""
+        ok = self.ix.prior[docs] >= self.ix.popular_threshold()
+        if self.own_docs.size:
+            if self._own_mask is None:
+                self._own_mask = np.zeros(self.ix.n, dtype=bool)
+                self._own_mask[self.own_docs] = True
+            ok |= self._own_mask[docs]
+        return ok
 
     def pool(self, cands: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
         """The best ``k`` candidates by the static prior plus the member's own used ones,
@@ -145,8 +157,13 @@ class Search:
             scores = self.usage(pool)
             order = np.argsort(-scores, kind="stable")
             got = self._verify_in_order(pool[order], scores[order], verify, want)
-            if got < want and more:
+            others = None
+            if got < want and isinstance(verify, Exact) and verify.partial:
+                others = self._allowed(verify.complete())  # all of them, hits skipped
+                others = others[np.argsort(-self.ix.prior[others], kind="stable")]
+            elif got < want and more:
                 others = self.rest(cands, pool)
+            if others is not None:
                 others = others[: self.max_verify]
                 got += self._verify_in_order(others, self.usage(others), verify, want - got)
             found += got
@@ -253,27 +270,34 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
 
 class Exact:
     """A group whose candidates all match (pinyin, from positional postings): verifying a
-    document is looking up where its match is. Computed once, only if its tier is reached."""
+    document is looking up where its match is. Computed only if its tier is reached, and
+    at first perhaps only among the most used replies (``partial``): ``complete`` gives
+    them all."""
 
-    def __init__(self, tier: float, kind: str, compute: Callable[[], P.Found],
-                 in_title: bool = True) -> None:
+    def __init__(self, tier: float, kind: str,
+                 compute: Callable[[bool], tuple[P.Found, bool]], in_title: bool = True
+                 ) -> None:
         self.tier, self.kind, self.compute, self.in_title = tier, kind, compute, in_title
         self._found: P.Found | None = None
+        self.partial = True
 
-    @property
-    def found(self) -> P.Found:
-        if self._found is None:
-            self._found = self.compute()
+    def _get(self, complete: bool) -> P.Found:
+        if self._found is None or (complete and self.partial):
+            self._found, done = self.compute(complete)
+            self.partial = not done
         return self._found
 
     def cands(self) -> np.ndarray:
-        return self.found.docs
+        return self._get(False).docs
+
+    def complete(self) -> np.ndarray:
+        return self._get(True).docs
 
     def _match(self, pos: int, length: int) -> Match:
         return Match(self.tier, self.kind, title=[(pos, pos + length)] if self.in_title else [])
 
     def __call__(self, doc: int) -> Match | None:
-        f = self.found
+        f = self._get(True)
         i = int(np.searchsorted(f.docs, doc))
         if i < f.docs.size and int(f.docs[i]) == doc:
             return self._match(int(f.pos[i]), int(f.length[i]))
@@ -281,34 +305,45 @@ class Exact:
 
     def matches(self, docs: list[int]) -> list[Match]:
         """Matches of candidates (all of them match)."""
-        f = self.found
+        f = self._get(False)
         i = np.searchsorted(f.docs, np.asarray(docs, dtype=np.int32))
         return [self._match(p, n) for p, n in
                 zip(f.pos[i].tolist(), f.length[i].tolist(), strict=True)]
 
 
 def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
-                  tier_shift: float = 0.0) -> list[tuple[float, Cands, Verify]]:
+                  tier_shift: float = 0.0, keep: P.Keep | None = None
+                  ) -> list[tuple[float, Cands, Verify]]:
+    """Pinyin matches at the title start, in the title and in the tags. With ``keep``
+    (Search.keep), very common chains are matched among the most used replies first."""
     label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
     m = P.Matcher(ix, atoms, mode)
-    every: list[P.Found] = []
+    every: dict[bool, tuple[P.Found, bool]] = {}
 
-    def anywhere() -> P.Found:
-        if not every:
-            every.append(P.everywhere(m))
-        return every[0]
+    def anywhere(complete: bool) -> tuple[P.Found, bool]:
+        if complete not in every:
+            m.narrowed = False
+            found = P.everywhere(m, None if complete else keep)
+            every[complete] = (found, not m.narrowed)
+            if not m.narrowed:
+                every[True] = every[False] = every[complete]
+        return every[complete]
 
-    def at_start() -> P.Found:  # a document's first match: at 0 if it starts the title
-        f = anywhere()
-        return f.where(f.pos == 0)
+    def in_titles(complete: bool) -> tuple[P.Found, bool]:
+        f, done = anywhere(complete)
+        return f.where(f.pos < TAGS_AT), done
 
-    def in_titles() -> P.Found:
-        f = anywhere()
-        return f.where(f.pos < TAGS_AT)
+    def in_tags(complete: bool) -> tuple[P.Found, bool]:
+        f, done = anywhere(complete)
+        return f.where(f.pos >= TAGS_AT), done
 
-    def in_tags() -> P.Found:
-        f = anywhere()
-        return f.where(f.pos >= TAGS_AT)
+    def at_start(_complete: bool) -> tuple[P.Found, bool]:
+        if keep is not None and m.common():
+            # Common: the start alone often fills the list, and everywhere would be long to
+            # compute. Otherwise everywhere is needed anyway and gives the start.
+            return P.title_starts(m), True
+        f, _done = anywhere(True)
+        return f.where(f.pos == 0), True  # a document's first match is at 0 if it starts
 
     groups = [Exact(5 - tier_shift, f"{label}_title_prefix", at_start),
               Exact(4 - tier_shift, f"{label}_title", in_titles),
@@ -340,7 +375,7 @@ def search_term(s: Search, term: str) -> None:
     groups += literal_groups(ix, term)
     atoms = Q.parse_atoms(term)
     if atoms is not None and atoms.has_latin:
-        groups += pinyin_groups(ix, atoms)
+        groups += pinyin_groups(ix, atoms, keep=s.keep)
     _run_tiers(s, groups)
     if len(s.hits) >= min(s.limit, TYPO_THRESHOLD) or term.startswith("/"):
         return  # a /shortcut is a code: near misses would only mislead
@@ -351,7 +386,7 @@ def search_term(s: Search, term: str) -> None:
         # Same-sound matching changes nothing for pinyin typed as letters; similar sounds do.
         modes = ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)) if has_han else ((Q.FUZZY, 3.0),)
         for mode, shift in modes:
-            _run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift))
+            _run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift, keep=s.keep))
             if len(s.hits) >= min(s.limit, TYPO_THRESHOLD):
                 return
     if has_han and len(term) >= 3:  # a character left out or typed twice

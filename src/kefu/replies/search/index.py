@@ -147,6 +147,7 @@ class OrgIndex(LibraryMasks):
         self.title_off = np.empty(0, np.int64)
         self.tags_off = np.empty(0, np.int64)
         self.version = 0  # bumped whenever a document appears or disappears
+        self._popular: tuple[int, float] = (-1, -np.inf)
         # lookups
         self.doc_of: dict[int, int] = {}  # reply id -> live doc
         self.by_shortcut: dict[str, set[int]] = {}
@@ -157,7 +158,7 @@ class OrgIndex(LibraryMasks):
         # postings
         self.title_grams = self.title_start = self.short_grams = self.body_grams = \
             Postings.build(np.empty(0, np.uint64), np.empty(0, np.uint64))
-        self.pinyin = self.title_grams
+        self.pinyin = self.pinyin_start = self.title_grams
 
     # --- building ------------------------------------------------------------------
 
@@ -283,6 +284,8 @@ class OrgIndex(LibraryMasks):
         gk, gd = pinyin_keys(ftags, [k.get("g") for k in fresh], self.vocab, at=TAGS_AT)
         self.pinyin = Postings.build(np.concatenate((tk, gk)), np.concatenate((td, gd)),
                                      value_bits=31)
+        at_start = (td & ((1 << POS_BITS) - 1)) == 0
+        self.pinyin_start = Postings.build(tk[at_start], td[at_start] >> POS_BITS)
 
     # --- incremental changes (from the event bus) -----------------------------------
 
@@ -322,6 +325,8 @@ class OrgIndex(LibraryMasks):
             for key, where in o2.items():  # tags after the title: values stay sorted
                 o1.setdefault(key, []).extend(where)
             self.pinyin.add_values(o1)
+            self.pinyin_start.add({key for key, where in o1.items()
+                                   if where[0] & ((1 << POS_BITS) - 1) == 0}, doc)
 
     def record_use(self, reply_id: int, member_id: int, at: float) -> None:
         with self.lock:
@@ -334,13 +339,24 @@ class OrgIndex(LibraryMasks):
                 mine[reply_id] = mine.get(reply_id, 0.0) + 1.0
             self.usage_epoch += 1
 
+    def popular_threshold(self) -> float:
+        """The prior of the 1/8 most used live replies (at least 1024): searches with very
+        common matches look among those first. Recomputed when replies come or go; uses
+        since only move replies above it, which is still correct, just less sharp."""
+        if self._popular[0] != self.version:
+            live = self.prior[: self.n][self.alive[: self.n]]
+            r = max(1024, live.size // 8)
+            thr = -np.inf if live.size <= r else float(np.partition(live, live.size - r)[-r])
+            self._popular = (self.version, thr)
+        return self._popular[1]
+
     def needs_rebuild(self) -> bool:
         live = max(1, self.n - self.dead)
         return self.dead > 2000 or self.dead > live // 2
 
     def nbytes(self) -> int:
         arrays = sum(p.nbytes() for p in (self.title_grams, self.title_start, self.short_grams,
-                                           self.body_grams, self.pinyin))
+                                           self.body_grams, self.pinyin, self.pinyin_start))
         return arrays + self.capacity * 53 + self.codes.nbytes
 
 

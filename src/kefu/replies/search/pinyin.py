@@ -12,6 +12,7 @@ the position and length of each document's first match for highlighting.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,13 @@ def _member(lists: list[np.ndarray], values: np.ndarray) -> np.ndarray:
     return found
 
 
+# A chain whose rarest pair occurs more often than this is first matched among the most used
+# replies only (see ``anywhere``).
+BIG = 8192
+
+Keep = Callable[[np.ndarray], np.ndarray]  # documents → which to look at first
+
+
 class Matcher:
     """One query's chains against one index (pair lookups shared between chains)."""
 
@@ -56,6 +64,7 @@ class Matcher:
         self.ix = ix
         self.chains = Q.unit_chains(atoms, ix.vocab, mode)
         self._pairs: dict[tuple[frozenset[int], frozenset[int]], list[np.ndarray]] = {}
+        self.narrowed = False  # whether a result so far left out less used replies
 
     def pairs(self, a: Q.Unit, b: Q.Unit) -> list[np.ndarray]:
         key = (a.tokens, b.tokens)
@@ -74,12 +83,17 @@ class Matcher:
             occ = occ[self.ix.chars_at(occ + i) == ord(unit.check)]
         return occ
 
-    def anywhere(self, chain: Q.Chain) -> np.ndarray:
-        """Occurrences of the chain anywhere in a title or the tags."""
+    def anywhere(self, chain: Q.Chain, keep: Keep | None = None) -> np.ndarray:
+        """Occurrences of the chain anywhere in a title or the tags.
+
+        With ``keep``, a chain with very common pairs (initials: t then k) is matched only
+        in the replies ``keep`` picks (the most used and the member's own): the ranking
+        wants the few most used matches, and when those replies hold too few of them the
+        caller asks again without ``keep``."""
         k = len(chain)
         if k == 1:
-            return self._checked(
-                union([self.ix.pinyin.get(t << TOKEN_BITS) for t in chain[0].tokens]), chain)
+            occ = union([self.ix.pinyin.get(t << TOKEN_BITS) for t in chain[0].tokens])
+            return self._checked(self._narrow(occ, keep), chain)
         pairs = [self.pairs(chain[i], chain[i + 1]) for i in range(k - 1)]
         sizes = [sum(a.size for a in p) for p in pairs]
         j = min(range(k - 1), key=sizes.__getitem__)
@@ -88,10 +102,44 @@ class Matcher:
         # Shifting back may point before a field's start, into the field before: harmless,
         # as no pair is indexed at a field's last position (255, 511), so a chain running
         # over a field's end always misses a pair.
-        occ = union(pairs[j]) - j if j else union(pairs[j])
+        occ = self._narrow(union(pairs[j]), keep)
+        if j:
+            occ = occ - j
         for i in range(k - 1):
             if i != j and occ.size:
                 occ = occ[_member(pairs[i], occ + i)]
+        return self._checked(occ, chain)
+
+    def common(self, over: int = 1024) -> bool:
+        """Whether the likeliest reading's rarest pair (or its unit) occurs more than
+        ``over`` times."""
+        if not self.chains:
+            return False
+        chain = self.chains[0]
+        if len(chain) == 1:
+            get = self.ix.pinyin.get
+            return sum(get(t << TOKEN_BITS).size for t in chain[0].tokens) > over
+        return min(sum(a.size for a in self.pairs(chain[i], chain[i + 1]))
+                   for i in range(len(chain) - 1)) > over
+
+    def _narrow(self, occ: np.ndarray, keep: Keep | None) -> np.ndarray:
+        if keep is None or occ.size <= BIG:
+            return occ
+        self.narrowed = True
+        return occ[keep(occ >> POS_BITS)]
+
+    def at_start(self, chain: Q.Chain) -> np.ndarray:
+        """Occurrences of the chain at the start of a title (position 0)."""
+        get = self.ix.pinyin_start.get  # documents, from the short start postings
+        first = chain[0].tokens
+        if len(chain) == 1:
+            docs = union([get(t << TOKEN_BITS) for t in first])
+        else:
+            docs = union([get((x << TOKEN_BITS) | y) for x in first for y in chain[1].tokens])
+        occ = docs << POS_BITS
+        for i in range(1, len(chain) - 1):
+            if occ.size:
+                occ = occ[_member(self.pairs(chain[i], chain[i + 1]), occ + i)]
         return self._checked(occ, chain)
 
 
@@ -116,13 +164,21 @@ def collect(found: list[tuple[np.ndarray, int]]) -> Found:
 ENOUGH = 64
 
 
-def everywhere(m: Matcher) -> Found:
+def _first_readings(m: Matcher, match: Callable[[Q.Chain], np.ndarray]) -> Found:
     found: list[tuple[np.ndarray, int]] = []
     total = 0
     for chain in m.chains:  # fewest units first
         if total >= ENOUGH and len(chain) > found[-1][1]:
             break
-        occ = m.anywhere(chain)
+        occ = match(chain)
         found.append((occ, len(chain)))
         total += occ.size
     return collect(found)
+
+
+def everywhere(m: Matcher, keep: Keep | None = None) -> Found:
+    return _first_readings(m, lambda chain: m.anywhere(chain, keep))
+
+
+def title_starts(m: Matcher) -> Found:
+    return _first_readings(m, m.at_start)
