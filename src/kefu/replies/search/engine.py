@@ -149,6 +149,8 @@ class Search:
         found = 0
         for cands, verify in groups:
             cands = self._allowed(resolve(cands))  # docs already hit are skipped later
+            if cands.size == 0 and isinstance(verify, Exact) and verify.partial:
+                cands = self._allowed(verify.complete())  # none among the most used
             if cands.size == 0:
                 continue
             # Verification may reject candidates; an exact group's only skips docs already hit.

@@ -1,0 +1,61 @@
+"""The search engine on libraries too big to create through the API in a test: an index
+built straight from rows, as the registry builds it from the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from kefu.replies.libraryset import LibraryInfo
+from kefu.replies.search import engine
+from kefu.replies.search.index import OrgIndex
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def build(titles: list[tuple[str, int]]) -> OrgIndex:
+    """An index of replies with these titles and use counts (ids from 1)."""
+    rows: list[dict[str, Any]] = [
+        {"id": i, "title": title, "body": "详见页面说明", "library_id": 1,
+         "usage_count": uses, "last_used_at": NOW if uses else None,
+         "updated_at": NOW - timedelta(minutes=i)}
+        for i, (title, uses) in enumerate(titles, start=1)]
+    ix = OrgIndex(1)
+    ix.set_libraries([LibraryInfo(1, "company", None, None)])
+    ix.build(rows)
+    return ix
+
+
+def found(ix: OrgIndex, q: str, member: int = 7) -> list[str]:
+    hits = engine.search(ix, engine.Viewer(member, frozenset({1})), q, limit=10)
+    return [ix.title[h.doc] for h in hits]
+
+
+def test_common_initials_find_the_most_used_and_the_members_own():
+    # Given ten thousand titles with t…k… inside (退款, 特快, 提款…), one of them used by the
+    # team far more than the rest, and one the searching member used themself
+    titles = [(f"关于{w}{i}", 1) for i in range(3400) for w in ("退款", "特快", "提款")]
+    titles += [("关于退款到账", 500), ("推广淘客", 0)]
+    ix = build(titles)
+    ix.own[7] = {len(titles): 3.0}  # 淘客推广: the member's own uses
+    # Then "tk" lists the team's favourite first and the member's own among the ten
+    got = found(ix, "tk")
+    assert got[0] == "关于退款到账"
+    assert "推广淘客" in got
+    assert len(got) == 10
+
+
+def test_common_initials_reach_rarely_used_replies_when_the_used_ones_do_not_match():
+    # Given ten thousand titles read t…k…, none of them used, and a thousand much used
+    # replies that do not read t…k…
+    titles = [(f"关于退款{i}", 0) for i in range(10_000)]
+    titles += [(f"发货时间{i}", 50) for i in range(1500)]
+    ix = build(titles)
+    # Then "tk" still fills the list with replies that match
+    got = found(ix, "tk")
+    assert len(got) == 10
+    assert all(t.startswith("关于退款") for t in got)
+    # And a chain of three units too ("tkh": 退款很快 reads t k h)
+    ix2 = build([(f"关于退款很快{i}", 0) for i in range(9000)] + [(f"发货{i}", 50)
+                                                            for i in range(2000)])
+    assert len(found(ix2, "tkh")) == 10
