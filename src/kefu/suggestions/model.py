@@ -316,8 +316,8 @@ class OrgModel(LibraryMasks):
     def _observe(self, example_id: int, slot: int, normalized: str,
                  vector: np.ndarray | None, prev: tuple[int, ...], turn: int | None,
                  refit: bool) -> None:
-        """The re-ranker's rows for a pick, taken before it is learned: the candidates the
-        message gets now, once alone and once in its conversation when it had one."""
+        """The re-ranker's row for a pick, taken before it is learned: the candidates the
+        message gets now, in its conversation when it had one."""
         if self.nb.n_examples <= 0:
             return  # nothing learned yet: there is no learned signal to weigh
         key = (normalized, prev, turn)
@@ -327,14 +327,11 @@ class OrgModel(LibraryMasks):
             query = None
             if vector is not None and self.sem is not None:
                 query = np.asarray(vector, np.float32)
-            places: list[Context | None] = [None]
-            if turn is not None:
-                places.append(Context(prev, turn))
-            for place in places:
-                sig = self.signals(u, mask, query, place)
-                cand = self._candidates(sig.score, mask)
-                self.reranker.add(candidate_features(self, sig, cand), cand, slot,
-                                  example_id, key)
+            place = Context(prev, turn) if turn is not None else None
+            sig = self.signals(u, mask, query, place)
+            cand = self._candidates(sig.score, mask)
+            self.reranker.add(candidate_features(self, sig, cand), cand, slot, example_id,
+                              key)
         if refit:
             self.reranker.picked_one()
 

@@ -24,8 +24,8 @@ log = logging.getLogger("kefu.suggestions")
 IDLE_SECONDS = 30 * 60
 MAX_MODELS = 100
 FREEZE_ABOVE = 10_000  # replies + examples: smaller models cost the collector little
-# Examples whose picks the re-ranker learns from at a build (rows: twice as many at most).
-OBSERVED_AT_BUILD = MAX_ROWS // 2
+# Examples whose picks the re-ranker learns from at a build: a row each.
+OBSERVED_AT_BUILD = MAX_ROWS
 
 
 class Registry(OrgCache[OrgModel]):

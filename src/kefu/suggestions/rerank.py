@@ -7,12 +7,12 @@ script, how much the conversation decides. So every pick also teaches the weighi
 
 - **A row per pick, taken before the pick is learned.** When an example arrives (a reply
   used with the buyer's message, or a history row), the model first ranks that message as
-  it stands, i.e. as the agent's suggestion list would have looked, and keeps the signals
-  of the best ``CANDIDATES`` replies and which of them was picked. Once with the example's
-  place in its conversation and once without, since suggestions are asked both ways. The
-  model has not seen the pick yet, so the row is honest (online, "prequential" evaluation);
-  a model rebuilt from the database takes the same rows for its latest examples, in the
-  same order.
+  it stands, in its conversation when it had one, i.e. as the agent's suggestion list
+  would have looked, and keeps the signals of the best ``CANDIDATES`` replies and which of
+  them was picked. The model has not seen the pick yet, so the row is honest (online,
+  "prequential" evaluation); a model rebuilt from the database takes the same rows for its
+  latest examples, in the same order. (A second row per pick, ranked without its
+  conversation, taught nothing more on DEV and cost as much again.)
 - **A conditional logit over the candidates** (a softmax of a linear score of each
   candidate's signals; listwise learning to rank) is refitted on the most recent
   ``MAX_ROWS`` rows every ``REFIT_EVERY`` picks: a few Newton steps on a few hundred rows,
@@ -35,7 +35,7 @@ import numpy as np
 # The signals of a candidate (model.candidate_features), in this order.
 FEATURES = ("fused", "naive_bayes", "votes", "text", "context", "prior")
 CANDIDATES = 30  # replies re-ranked per suggestion (more than any limit the API allows)
-MAX_ROWS = 800  # rows kept: about the 400 latest picks, each with and without context
+MAX_ROWS = 400  # rows kept: the latest picks
 MIN_ROWS = 40  # rows with the pick among the candidates before weights are fitted
 REFIT_EVERY = 10  # picks between refits
 L2 = 3.0  # pull towards the hand-tuned fusion, on standardized signals
@@ -68,8 +68,8 @@ class Reranker:
                              [int(hit[0])] if hit.size else [], [example_id], key))
 
     def join(self, slot: int, example_id: int, key: tuple[object, ...]) -> bool:
-        """Another reply picked for the message of the latest rows: it joins them (their
-        signals were taken before either pick). False when the latest rows are another's."""
+        """Another reply picked for the message of the latest row: it joins it (its
+        signals were taken before either pick). False when the latest row is another's."""
         joined = False
         for row in reversed(self.rows):
             if row.key != key:
