@@ -20,6 +20,8 @@ import numpy as np
 from kefu.replies.search import engine as E
 from kefu.replies.search import query as Q
 from kefu.replies.search.index import OrgIndex, gram_key
+from kefu.replies.search.match import Cands, Match, Verify, resolve
+from kefu.replies.search.pinyin import pinyin_groups
 from kefu.replies.search.postings import EMPTY, intersect, union
 
 BODY = 2.0
@@ -33,33 +35,33 @@ class Term:
     def __init__(self, ix: OrgIndex, term: str) -> None:
         self.ix = ix
         self.term = term
-        groups: list[tuple[float, E.Cands, E.Verify]] = []
+        groups: list[tuple[float, Cands, Verify]] = []
         codes = E.exact_code(ix, term)
         if codes.size:
             members = set(codes.tolist())
-            groups.append((6.0, codes, lambda d: E.Match(6, "shortcut") if d in members
+            groups.append((6.0, codes, lambda d: Match(6, "shortcut") if d in members
                            else None))
         groups += E.literal_groups(ix, term)
         atoms = Q.parse_atoms(term)
         if atoms is not None and atoms.has_latin:
-            groups += E.pinyin_groups(ix, atoms)
+            groups += pinyin_groups(ix, atoms)
         self.verifiers = [v for _t, _c, v in sorted(groups, key=lambda g: -g[0])]
-        self.at: dict[float, list[E.Verify]] = {}  # verifiers of each level
+        self.at: dict[float, list[Verify]] = {}  # verifiers of each level
         heads: dict[float, list[np.ndarray]] = {}
         for tier, cands, verify in groups:
             self.at.setdefault(tier, []).append(verify)
             if tier != BODY:
-                heads.setdefault(tier, []).append(E.resolve(cands))
+                heads.setdefault(tier, []).append(resolve(cands))
         self.levels = {t: u for t, arrays in heads.items() if (u := union(arrays)).size}
 
-    def match_at(self, doc: int, level: float) -> E.Match | None:
+    def match_at(self, doc: int, level: float) -> Match | None:
         for verify in self.at[level]:
             m = verify(doc)
             if m is not None:
                 return m
         return None
 
-    def best(self, doc: int) -> E.Match | None:
+    def best(self, doc: int) -> Match | None:
         for verify in self.verifiers:
             m = verify(doc)
             if m is not None:
@@ -71,7 +73,7 @@ class Term:
         body = self.ix.body_grams
         if within is None or len(self.term) == 1:
             found = E.literal_groups(self.ix, self.term)[-1][1]
-            docs = E.resolve(found)
+            docs = resolve(found)
             return docs if within is None else intersect(within, docs)
         text = self.term
         for a, b in itertools.pairwise(text):
@@ -131,7 +133,7 @@ def search_all_terms(s: E.Search, words: list[str]) -> None:
             seen.add(doc)
             # The mean tier: a title hit for one term and a body hit for the other beats
             # two body hits, and usage only breaks ties between equally good matches.
-            m = E.Match(sum(x.tier for x in ms) / len(ms), "+".join(x.kind for x in ms),
+            m = Match(sum(x.tier for x in ms) / len(ms), "+".join(x.kind for x in ms),
                         [sp for x in ms for sp in x.title], [sp for x in ms for sp in x.body])
             s._hit(doc, u, m)
             score = m.tier * 100 + u

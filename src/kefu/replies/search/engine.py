@@ -24,39 +24,23 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from kefu.replies.search import pinyin as P
 from kefu.replies.search import query as Q
-from kefu.replies.search.build import TAGS_AT
 from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
+from kefu.replies.search.match import Cands, Match, Verify, resolve
+from kefu.replies.search.pinyin import Exact, pinyin_groups
 from kefu.replies.search.postings import EMPTY, Postings, intersect, union
 from kefu.replies.search.text import fold, is_han
 
-Verify = Callable[[int], "Match | None"]
-# Candidates of a group: an array, or a function computing it only if the tier is reached.
-Cands = np.ndarray | Callable[[], np.ndarray]
-
-
-def resolve(cands: Cands) -> np.ndarray:
-    return cands() if callable(cands) else cands
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
 TYPO_MAX_VERIFY = 300
 # Typo passes run when exact matching found fewer than this many replies: someone who
 # typed a word that exists gets what they typed, not its look-alikes.
 TYPO_THRESHOLD = 3
-
-
-@dataclass(slots=True)
-class Match:
-    tier: float
-    kind: str
-    title: list[tuple[int, int]] = field(default_factory=list)
-    body: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -268,89 +252,6 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
             (4, title_cands, title_any),
             (3, lambda: rarest_gram(ix.short_grams, term), short_any),
             (2, body_cands, body_any)]
-
-
-class Exact:
-    """A group whose candidates all match (pinyin, from positional postings): verifying a
-    document is looking up where its match is. Computed only if its tier is reached, and
-    at first perhaps only among the most used replies (``partial``): ``complete`` gives
-    them all."""
-
-    def __init__(self, tier: float, kind: str,
-                 compute: Callable[[bool], tuple[P.Found, bool]], in_title: bool = True
-                 ) -> None:
-        self.tier, self.kind, self.compute, self.in_title = tier, kind, compute, in_title
-        self._found: P.Found | None = None
-        self.partial = True
-
-    def _get(self, complete: bool) -> P.Found:
-        if self._found is None or (complete and self.partial):
-            self._found, done = self.compute(complete)
-            self.partial = not done
-        return self._found
-
-    def cands(self) -> np.ndarray:
-        return self._get(False).docs
-
-    def complete(self) -> np.ndarray:
-        return self._get(True).docs
-
-    def _match(self, pos: int, length: int) -> Match:
-        return Match(self.tier, self.kind, title=[(pos, pos + length)] if self.in_title else [])
-
-    def __call__(self, doc: int) -> Match | None:
-        f = self._get(True)
-        i = int(np.searchsorted(f.docs, doc))
-        if i < f.docs.size and int(f.docs[i]) == doc:
-            return self._match(int(f.pos[i]), int(f.length[i]))
-        return None
-
-    def matches(self, docs: list[int]) -> list[Match]:
-        """Matches of candidates (all of them match)."""
-        f = self._get(False)
-        i = np.searchsorted(f.docs, np.asarray(docs, dtype=np.int32))
-        return [self._match(p, n) for p, n in
-                zip(f.pos[i].tolist(), f.length[i].tolist(), strict=True)]
-
-
-def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
-                  tier_shift: float = 0.0, keep: P.Keep | None = None
-                  ) -> list[tuple[float, Cands, Verify]]:
-    """Pinyin matches at the title start, in the title and in the tags. With ``keep``
-    (Search.keep), very common chains are matched among the most used replies first."""
-    label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
-    m = P.Matcher(ix, atoms, mode)
-    every: dict[bool, tuple[P.Found, bool]] = {}
-
-    def anywhere(complete: bool) -> tuple[P.Found, bool]:
-        if complete not in every:
-            m.narrowed = False
-            found = P.everywhere(m, None if complete else keep)
-            every[complete] = (found, not m.narrowed)
-            if not m.narrowed:
-                every[True] = every[False] = every[complete]
-        return every[complete]
-
-    def in_titles(complete: bool) -> tuple[P.Found, bool]:
-        f, done = anywhere(complete)
-        return f.where(f.pos < TAGS_AT), done
-
-    def in_tags(complete: bool) -> tuple[P.Found, bool]:
-        f, done = anywhere(complete)
-        return f.where(f.pos >= TAGS_AT), done
-
-    def at_start(_complete: bool) -> tuple[P.Found, bool]:
-        if keep is not None and m.common():
-            # Common: the start alone often fills the list, and everywhere would be long to
-            # compute. Otherwise everywhere is needed anyway and gives the start.
-            return P.title_starts(m), True
-        f, _done = anywhere(True)
-        return f.where(f.pos == 0), True  # a document's first match is at 0 if it starts
-
-    groups = [Exact(5 - tier_shift, f"{label}_title_prefix", at_start),
-              Exact(4 - tier_shift, f"{label}_title", in_titles),
-              Exact(3 - tier_shift, f"{label}_tags", in_tags, in_title=False)]
-    return [(g.tier, g.cands, g) for g in groups]
 
 
 def exact_code(ix: OrgIndex, term: str) -> np.ndarray:

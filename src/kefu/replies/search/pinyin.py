@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from kefu.replies.search import query as Q
-from kefu.replies.search.build import POS_BITS
+from kefu.replies.search.build import POS_BITS, TAGS_AT
 from kefu.replies.search.index import TOKEN_BITS, OrgIndex
+from kefu.replies.search.match import Cands, Match, Verify
 from kefu.replies.search.postings import EMPTY, union
 
 POS_MASK = (1 << POS_BITS) - 1
@@ -182,3 +183,86 @@ def everywhere(m: Matcher, keep: Keep | None = None) -> Found:
 
 def title_starts(m: Matcher) -> Found:
     return _first_readings(m, m.at_start)
+
+
+class Exact:
+    """A group whose candidates all match (pinyin, from positional postings): verifying a
+    document is looking up where its match is. Computed only if its tier is reached, and
+    at first perhaps only among the most used replies (``partial``): ``complete`` gives
+    them all."""
+
+    def __init__(self, tier: float, kind: str,
+                 compute: Callable[[bool], tuple[Found, bool]], in_title: bool = True
+                 ) -> None:
+        self.tier, self.kind, self.compute, self.in_title = tier, kind, compute, in_title
+        self._found: Found | None = None
+        self.partial = True
+
+    def _get(self, complete: bool) -> Found:
+        if self._found is None or (complete and self.partial):
+            self._found, done = self.compute(complete)
+            self.partial = not done
+        return self._found
+
+    def cands(self) -> np.ndarray:
+        return self._get(False).docs
+
+    def complete(self) -> np.ndarray:
+        return self._get(True).docs
+
+    def _match(self, pos: int, length: int) -> Match:
+        return Match(self.tier, self.kind, title=[(pos, pos + length)] if self.in_title else [])
+
+    def __call__(self, doc: int) -> Match | None:
+        f = self._get(True)
+        i = int(np.searchsorted(f.docs, doc))
+        if i < f.docs.size and int(f.docs[i]) == doc:
+            return self._match(int(f.pos[i]), int(f.length[i]))
+        return None
+
+    def matches(self, docs: list[int]) -> list[Match]:
+        """Matches of candidates (all of them match)."""
+        f = self._get(False)
+        i = np.searchsorted(f.docs, np.asarray(docs, dtype=np.int32))
+        return [self._match(p, n) for p, n in
+                zip(f.pos[i].tolist(), f.length[i].tolist(), strict=True)]
+
+
+def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
+                  tier_shift: float = 0.0, keep: Keep | None = None
+                  ) -> list[tuple[float, Cands, Verify]]:
+    """Pinyin matches at the title start, in the title and in the tags. With ``keep``
+    (Search.keep), very common chains are matched among the most used replies first."""
+    label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
+    m = Matcher(ix, atoms, mode)
+    every: dict[bool, tuple[Found, bool]] = {}
+
+    def anywhere(complete: bool) -> tuple[Found, bool]:
+        if complete not in every:
+            m.narrowed = False
+            found = everywhere(m, None if complete else keep)
+            every[complete] = (found, not m.narrowed)
+            if not m.narrowed:
+                every[True] = every[False] = every[complete]
+        return every[complete]
+
+    def in_titles(complete: bool) -> tuple[Found, bool]:
+        f, done = anywhere(complete)
+        return f.where(f.pos < TAGS_AT), done
+
+    def in_tags(complete: bool) -> tuple[Found, bool]:
+        f, done = anywhere(complete)
+        return f.where(f.pos >= TAGS_AT), done
+
+    def at_start(_complete: bool) -> tuple[Found, bool]:
+        if keep is not None and m.common():
+            # Common: the start alone often fills the list, and everywhere would be long to
+            # compute. Otherwise everywhere is needed anyway and gives the start.
+            return title_starts(m), True
+        f, _done = anywhere(True)
+        return f.where(f.pos == 0), True  # a document's first match is at 0 if it starts
+
+    groups = [Exact(5 - tier_shift, f"{label}_title_prefix", at_start),
+              Exact(4 - tier_shift, f"{label}_title", in_titles),
+              Exact(3 - tier_shift, f"{label}_tags", in_tags, in_title=False)]
+    return [(g.tier, g.cands, g) for g in groups]
