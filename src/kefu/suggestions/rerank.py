@@ -21,8 +21,8 @@ script, how much the conversation decides. So every pick also teaches the weighi
   ``MIN_ROWS`` nothing is re-ranked.
 
 Nothing here is a step a user runs: rows are taken and weights refitted as picks arrive.
-reply-dev, through the API (docs/benchmarks/suggestions.md): MRR@10 0.457 -> 0.470
-without context, 0.469 -> 0.481 with it.
+reply-dev, through the API (docs/benchmarks/suggestions.md): MRR@10 0.457 -> 0.469
+without context, 0.469 -> 0.480 with it; faq-dev learns nothing, so nothing changes.
 """
 
 from __future__ import annotations
