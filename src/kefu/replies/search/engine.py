@@ -255,9 +255,9 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
 
 
 def exact_code(ix: OrgIndex, term: str) -> np.ndarray:
-    docs = ix.by_shortcut.get(term, set()) | ix.by_key.get(term, set())
+    docs = {*ix.by_shortcut.get(term, ()), *ix.by_key.get(term, ())}
     if not docs and not term.startswith("/"):
-        docs = ix.by_shortcut.get("/" + term, set())
+        docs = set(ix.by_shortcut.get("/" + term, ()))
     return np.fromiter(sorted(docs), dtype=np.int32, count=len(docs)) if docs else EMPTY
 
 
