@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from kefu.cli import main as kefu_main
 from kefu.core.models import Member, Organization
@@ -18,6 +20,14 @@ QUERIES = [
     {"query": "170穿多大码", "gold_ids": ["CM-01"]},
     {"query": "行吧那我再等等", "gold_ids": ["JS-01"]},  # only learning can answer this
 ]
+
+
+@pytest.fixture(autouse=True)
+def _chinese() -> Iterator[None]:
+    """The CLI speaks the configured language (zh-hans by default), whatever an earlier
+    test in this process left active."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def kefu(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
