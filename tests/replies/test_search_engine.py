@@ -59,3 +59,34 @@ def test_common_initials_reach_rarely_used_replies_when_the_used_ones_do_not_mat
     ix2 = build([(f"关于退款很快{i}", 0) for i in range(9000)] + [(f"发货{i}", 50)
                                                             for i in range(2000)])
     assert len(found(ix2, "tkh")) == 10
+
+
+def test_dense_posting_lists_as_bitmaps_answer_like_arrays():
+    # Given postings where some keys hold most documents (kept as bitmaps) and others few
+    import numpy as np
+
+    from kefu.replies.search.postings import Bits, Postings
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    keys = np.concatenate([np.full(4000, 1 << 21 | 5), np.full(3000, 1 << 21 | 9),
+                           np.full(40, 2 << 21 | 1), rng.integers(3 << 21, 3 << 21 | 50, 20000)])
+    docs = np.concatenate([rng.choice(n, 4000, replace=False), rng.choice(n, 3000),
+                           rng.choice(n, 40), rng.integers(0, n, 20000)]).astype(np.uint32)
+    plain = Postings.build(keys.astype(np.uint64), docs)
+    packed = Postings.build(keys.astype(np.uint64), docs, n_docs=n)
+    assert packed.dense  # the two crowded keys became bitmaps
+    assert packed.nbytes() < plain.nbytes()
+    # And documents added after the build reach both
+    for p in (plain, packed):
+        p.add({1 << 21 | 5, 2 << 21 | 1}, n + 3)
+    # Then every lookup gives the same documents
+    for key in {int(k) for k in keys} | {12345}:
+        assert np.array_equal(plain.get(key), packed.get(key)), key
+        probe = np.arange(n + 5, dtype=np.int32)
+        found = packed.lookup(key)
+        inside = found.has(probe) if isinstance(found, Bits) else np.isin(probe, found)
+        assert np.array_equal(inside, np.isin(probe, plain.get(key))), key
+    for lo in (1, 2, 3):
+        assert np.array_equal(plain.range_docs(lo << 21, (lo + 1) << 21),
+                              packed.range_docs(lo << 21, (lo + 1) << 21)), lo

@@ -22,7 +22,7 @@ from kefu.replies.search import query as Q
 from kefu.replies.search.index import OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import pinyin_groups
-from kefu.replies.search.postings import EMPTY, intersect, union
+from kefu.replies.search.postings import EMPTY, Bits, intersect, union
 
 BODY = 2.0
 MAX_TERMS_COMBINED = 4  # beyond, later terms are checked only by verification
@@ -79,7 +79,9 @@ class Term:
         for a, b in itertools.pairwise(text):
             if a.isspace() or b.isspace():
                 continue
-            within = intersect(within, body.get(gram_key(ord(a), ord(b))))
+            gram = body.lookup(gram_key(ord(a), ord(b)))
+            within = within[gram.has(within)] if isinstance(gram, Bits) else \
+                intersect(within, gram)
             if within.size == 0:
                 break
         return within

@@ -33,7 +33,7 @@ from kefu.replies.search import query as Q
 from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
-from kefu.replies.search.postings import EMPTY, Postings, intersect, union
+from kefu.replies.search.postings import EMPTY, Bits, Postings, intersect, union
 from kefu.replies.search.text import fold, is_han
 
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
@@ -193,22 +193,31 @@ def rarest_gram(postings: Postings, term: str) -> np.ndarray:
     a superset of those containing ``term``, usually equal to it."""
     if len(term) == 1:
         return postings.get(gram_key(ord(term)))
-    lists = []
+    lists: list[np.ndarray] = []
+    dense: list[Bits] = []
     for i in range(min(len(term) - 1, 8)):
         a, b = term[i], term[i + 1]
         if a.isspace() or b.isspace():
             continue
-        docs = postings.get(gram_key(ord(a), ord(b)))
-        if docs.size == 0:
+        found = postings.lookup(gram_key(ord(a), ord(b)))
+        if found.size == 0:
             return EMPTY
-        lists.append(docs)
-    if not lists:
+        if isinstance(found, Bits):
+            dense.append(found)
+        else:
+            lists.append(found)
+    if not lists and not dense:
         return EMPTY
+    if not lists:  # only very common bigrams: the rarest one's documents, then the others
+        dense.sort(key=lambda d: d.size)
+        lists.append(dense.pop(0).docs())
     lists.sort(key=len)
-    found = lists[0]
+    docs = lists[0]
     for other in lists[1:3]:  # two intersections settle it; more cost more than they save
-        found = intersect(found, other)
-    return found
+        docs = intersect(docs, other)
+    for bits in dense:  # a bitmap test is one cheap step
+        docs = docs[bits.has(docs)]
+    return docs
 
 
 def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]:

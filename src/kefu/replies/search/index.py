@@ -278,7 +278,7 @@ class OrgIndex(LibraryMasks):
         keys, docs, _sk, _sd = char_gram_keys(self.fshort)
         self.short_grams = Postings.build(keys, docs)
         keys, docs, _sk, _sd = char_gram_keys(self.fbody, unigrams="tail")
-        self.body_grams = Postings.build(keys, docs)
+        self.body_grams = Postings.build(keys, docs, n_docs=self.n)
         stored = [r.get("search_keys") or {} for r in rows]
         fresh = [k if k.get("v") == KEYS_VERSION else {} for k in stored]
         tk, td = pinyin_keys(self.ftitle, [k.get("t") for k in fresh], self.vocab)
