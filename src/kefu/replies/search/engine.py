@@ -309,36 +309,45 @@ def search_term(s: Search, term: str) -> None:
 
 def _edit_passes(s: Search, term: str) -> None:
     """One character left out (the title has one more inside the query) ranks above one
-    extra character typed (dropping it): the first uses everything the agent typed."""
+    extra character typed (dropping it): the first uses everything the agent typed. Each
+    is one group over every place the edit may be, so their matches compete on usage."""
     ix = s.ix
-    n = len(term)
-    for i in range(1, n):
-        left, right = term[:i], term[i:]
-        cands = intersect(rarest_gram(ix.title_grams, left), rarest_gram(ix.title_grams, right))
-        _run_tiers(s, [(1.2, cands, _gap_verifier(ix, left, right))])
-    for i in range(n):
-        variant = term[:i] + term[i + 1:]
-        _run_tiers(s, [(1.0, rarest_gram(ix.title_grams, variant),
-                        _title_contains(ix, variant, "edit_extra_char"))])
+    splits = [(term[:i], term[i:]) for i in range(1, len(term))]
+    variants = list(dict.fromkeys(term[:i] + term[i + 1:] for i in range(len(term))))
+
+    def gap_cands() -> np.ndarray:
+        return union([intersect(rarest_gram(ix.title_grams, left),
+                                rarest_gram(ix.title_grams, right)) for left, right in splits])
+
+    def extra_cands() -> np.ndarray:
+        return union([rarest_gram(ix.title_grams, v) for v in variants])
+
+    _run_tiers(s, [(1.2, gap_cands, _gap_verifier(ix, splits)),
+                   (1.0, extra_cands, _title_contains(ix, variants, "edit_extra_char"))])
 
 
-def _gap_verifier(ix: OrgIndex, left: str, right: str) -> Verify:
+def _gap_verifier(ix: OrgIndex, splits: list[tuple[str, str]]) -> Verify:
     def verify(doc: int) -> Match | None:
         text = ix.ftitle[doc]
-        pos = text.find(left)
-        while pos >= 0:
-            after = pos + len(left) + 1
-            if text.startswith(right, after):
-                return Match(1.2, "edit_missing_char", title=[(pos, after + len(right))])
-            pos = text.find(left, pos + 1)
+        for left, right in splits:
+            pos = text.find(left)
+            while pos >= 0:
+                after = pos + len(left) + 1
+                if text.startswith(right, after):
+                    return Match(1.2, "edit_missing_char", title=[(pos, after + len(right))])
+                pos = text.find(left, pos + 1)
         return None
     return verify
 
 
-def _title_contains(ix: OrgIndex, text: str, kind: str) -> Verify:
+def _title_contains(ix: OrgIndex, texts: list[str], kind: str) -> Verify:
     def verify(doc: int) -> Match | None:
-        pos = ix.ftitle[doc].find(text)
-        return Match(1.0, kind, title=[(pos, pos + len(text))]) if pos >= 0 else None
+        title = ix.ftitle[doc]
+        for text in texts:
+            pos = title.find(text)
+            if pos >= 0:
+                return Match(1.0, kind, title=[(pos, pos + len(text))])
+        return None
     return verify
 
 
