@@ -6,8 +6,13 @@ matches at occurrence o exactly when every pair (ui, ui+1) occurs at o + i: so t
 pair's occurrences, shifted back to where the chain would start, are looked up in the other
 pairs' lists. What tokens cannot say (that the 汉字 typed in mixed input is that very
 character, not another with its sound) is checked on the characters at those positions.
-Nothing is verified document by document: the result is exact, with
-the position and length of each document's first match for highlighting.
+Nothing is verified document by document: the result is exact, with the position and
+length of each document's first match for highlighting.
+
+A very common chain (initials: t then k) is first matched among the most used replies
+only, since the ranking wants those; ``Exact`` asks for all of them when that was not
+enough. ``pinyin_groups`` turns the matches into the engine's three tiers: title start,
+title, tags.
 """
 
 from __future__ import annotations
