@@ -42,10 +42,6 @@ def gram_key(a: int, b: int = 0) -> int:
     return (a << 21) | b
 
 
-def token_key(a: int, b: int = 0) -> int:
-    return (a << TOKEN_BITS) | b
-
-
 class Vocabulary:
     """Syllable ids and per-character pinyin tokens, shared by every index of a process."""
 
