@@ -3,6 +3,8 @@ warning out; copying one records the use with the message (how suggestions learn
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from tests.browser.conftest import OpenPanel, Shop, clipboard, eventually, titles
@@ -118,3 +120,35 @@ def test_suggestions_read_the_conversation_so_far_until_a_new_one_begins(
     # And a new conversation starts from nothing again
     page.keyboard.press("Alt+X")
     assert _suggest_body(page, "在吗")["context"] == []
+
+
+@pytest.mark.usefixtures("suggestions_available")
+def test_a_new_conversation_drops_the_answer_still_on_its_way(open_panel: OpenPanel):
+    page = open_panel()
+    held: list = []
+
+    def hold(route) -> None:  # the server's answer waits for us
+        held.append(route)
+
+    page.route("**/api/v1/suggest", hold)
+
+    # Given a message sent for suggestions whose answer has not arrived yet
+    page.keyboard.press("Alt+M")
+    page.fill("[data-message]", "什么时候发货")
+    page.keyboard.press("Enter")
+    page.wait_for_function("true")  # a round trip: the route handler has run
+    assert held
+
+    # When the agent starts a new conversation, and only then the answer comes
+    page.keyboard.press("Alt+X")
+    fresh_list = page.inner_html("[data-list]")
+    page.unroute("**/api/v1/suggest")
+    for route in held:
+        with contextlib.suppress(Exception):  # the panel may have given up on it already
+            route.continue_()
+    page.wait_for_timeout(500)
+
+    # Then the new conversation keeps the search box, its list, and an empty message
+    assert page.evaluate("document.activeElement.id") == "panel-q"
+    assert page.input_value("[data-message]") == ""
+    assert page.inner_html("[data-list]") == fresh_list
