@@ -28,7 +28,7 @@ def build(titles: list[tuple[str, int]]) -> OrgIndex:
 
 def found(ix: OrgIndex, q: str, member: int = 7) -> list[str]:
     hits = engine.search(ix, engine.Viewer(member, frozenset({1})), q, limit=10)
-    return [ix.title[h.doc] for h in hits]
+    return [ix.title(h.doc) for h in hits]
 
 
 def test_common_initials_find_the_most_used_and_the_members_own():

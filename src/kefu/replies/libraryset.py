@@ -8,6 +8,7 @@ replies.access's (``can_read``), applied without a query.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +32,13 @@ class LibraryMasks:
     ``alive`` and ``lib`` (position in ``libraries``, -1 unknown) and a ``version`` that
     changes whenever a document appears or disappears."""
 
-    reply_id: list[int]
+    reply_id: Sequence[int] | np.ndarray
     alive: np.ndarray
     lib: np.ndarray
     version: int
+
+    def doc_count(self) -> int:
+        return len(self.reply_id)
 
     def _init_libraries(self) -> None:
         self.libraries: list[LibraryInfo] = []
@@ -68,7 +72,7 @@ class LibraryMasks:
         vis = np.zeros(len(self.libraries) + 1, dtype=bool)  # last slot: unknown library
         for lib in self.libraries:
             vis[self.lib_index[lib.id]] = lib.id in library_ids
-        count = len(self.reply_id)
+        count = self.doc_count()
         mask = self.alive[:count] & vis[self.lib[:count]]
         if len(self._masks) > MAX_CACHED_MASKS:
             self._masks.clear()

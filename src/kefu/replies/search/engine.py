@@ -71,9 +71,7 @@ class Search:
         self.max_verify = MAX_VERIFY  # typo passes lower it: they are a fallback
         self.now_offset = (time.time() - T0) / TAU
         self.mask = index.visibility_mask(viewer.visible_library_ids)
-        own = index.own.get(viewer.member_id) or {}
-        self.own = {index.doc_of[r]: c for r, c in own.items() if r in index.doc_of}
-        self.own_docs = np.fromiter(sorted(self.own), dtype=np.int32, count=len(self.own))
+        self.own, self.own_docs = index.own_docs(viewer.member_id)
         self._own_mask: np.ndarray | None = None
 
     # --- candidate handling --------------------------------------------------------
@@ -224,19 +222,23 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
     n = len(term)
     first = gram_key(ord(term[0]), ord(term[1])) if n > 1 else gram_key(ord(term[0]))
 
+    # Texts are ranges of packed blocks (texts.py); these run per candidate, so inline.
+    t_where, t_start, t_end = ix.ftitle.where, ix.ftitle.start, ix.ftitle.end
+
     def title_prefix(doc: int) -> Match | None:
-        return Match(5, "title_prefix", title=[(0, n)]) if ix.ftitle[doc].startswith(term) \
-            else None
+        return Match(5, "title_prefix", title=[(0, n)]) \
+            if t_where[doc].startswith(term, t_start[doc], t_end[doc]) else None
 
     def title_any(doc: int) -> Match | None:
-        pos = ix.ftitle[doc].find(term)
-        return Match(4, "title", title=[(pos, pos + n)]) if pos >= 0 else None
+        s = t_start[doc]
+        pos = t_where[doc].find(term, s, t_end[doc])
+        return Match(4, "title", title=[(pos - s, pos - s + n)]) if pos >= 0 else None
 
     def short_any(doc: int) -> Match | None:
-        return Match(3, "tags_questions") if term in ix.fshort[doc] else None
+        return Match(3, "tags_questions") if ix.fshort.find(doc, term) >= 0 else None
 
     def body_any(doc: int) -> Match | None:
-        pos = ix.fbody[doc].find(term)
+        pos = ix.fbody.find(doc, term)
         return Match(2, "body", body=[(pos, pos + n)]) if pos >= 0 else None
 
     def body_cands() -> np.ndarray:
@@ -328,7 +330,7 @@ def _edit_passes(s: Search, term: str) -> None:
 
 def _gap_verifier(ix: OrgIndex, splits: list[tuple[str, str]]) -> Verify:
     def verify(doc: int) -> Match | None:
-        text = ix.ftitle[doc]
+        text = ix.ftitle.get(doc)
         for left, right in splits:
             pos = text.find(left)
             while pos >= 0:
@@ -342,7 +344,7 @@ def _gap_verifier(ix: OrgIndex, splits: list[tuple[str, str]]) -> Verify:
 
 def _title_contains(ix: OrgIndex, texts: list[str], kind: str) -> Verify:
     def verify(doc: int) -> Match | None:
-        title = ix.ftitle[doc]
+        title = ix.ftitle.get(doc)
         for text in texts:
             pos = title.find(text)
             if pos >= 0:

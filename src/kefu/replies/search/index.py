@@ -29,6 +29,7 @@ from kefu.replies.search.build import (
 from kefu.replies.search.keys import KEYS_VERSION, search_keys_for, tags_text
 from kefu.replies.search.postings import Postings
 from kefu.replies.search.text import fold, fold_table, readings
+from kefu.replies.search.texts import Texts
 
 T0 = 1_700_000_000.0  # fixed epoch for decayed usage sums
 HALF_LIFE_DAYS = 30.0
@@ -115,19 +116,17 @@ class OrgIndex(LibraryMasks):
         self.built_at = time.time()
         self.last_used = time.monotonic()
         self._init_libraries()
-        # per document
-        self.reply_id: list[int] = []
-        self.key: list[str] = []
-        self.title: list[str] = []
-        self.body: list[str] = []
-        self.ftitle: list[str] = []
-        self.fbody: list[str] = []
-        self.fshort: list[str] = []
-        self.shortcut: list[str] = []
+        # per document: folded texts (with the originals for what results show)
+        self.ftitle = Texts(keep_originals=True)
+        self.fbody = Texts(keep_originals=True)
+        self.fshort = Texts()  # shortcut, key, tags, example questions
+        self.shortcut = Texts()
+        self.key = Texts()
         self.category: list[list[str]] = []
         self._paths: dict[tuple[str, ...], list[str]] = {}
         self.capacity = 0
         self.n = 0
+        self.reply_id: np.ndarray = np.empty(0, np.int64)
         self.lib = np.empty(0, np.int32)
         self.cat = np.empty(0, np.int64)
         self.topcat = np.empty(0, np.int64)
@@ -145,11 +144,13 @@ class OrgIndex(LibraryMasks):
         self.version = 0  # bumped whenever a document appears or disappears
         self._popular: tuple[int, float] = (-1, -np.inf)
         # lookups
-        self.doc_of: dict[int, int] = {}  # reply id -> live doc
+        self.doc_of = DocMap()  # reply id -> live doc
         # code → its documents (a tuple: 48 bytes where a set takes 216, at 40k shortcuts)
         self.by_shortcut: dict[str, tuple[int, ...]] = {}
         self.by_key: dict[str, tuple[int, ...]] = {}
         self.own: dict[int, dict[int, float]] = {}  # member -> reply id -> uses
+        # member -> (version, usage epoch, doc -> uses, their docs sorted)
+        self._own_docs: dict[int, tuple[int, int, dict[int, float], np.ndarray]] = {}
         self.dead = 0
         self.usage_epoch = 0
         # postings
@@ -163,7 +164,7 @@ class OrgIndex(LibraryMasks):
         if need <= self.capacity:
             return
         cap = max(need, int(self.capacity * 1.5) + 64)
-        for name, fill in (("lib", 0), ("cat", 0), ("topcat", 0), ("alive", False),
+        for name, fill in (("reply_id", 0), ("lib", 0), ("cat", 0), ("topcat", 0), ("alive", False),
                            ("team", -np.inf), ("updated", 0.0), ("prior", -1e9),
                            ("title_off", 0), ("tags_off", 0)):
             old = getattr(self, name)
@@ -172,9 +173,18 @@ class OrgIndex(LibraryMasks):
             setattr(self, name, new)
         self.capacity = cap
 
-    def _append_many(self, rows: list[dict[str, Any]]) -> tuple[range, list[str]]:
-        """Add documents for rows; returns their numbers and folded tags (kept in
-        ``codes`` only, for pinyin postings). Text work is batched."""
+    def doc_count(self) -> int:
+        return self.n  # reply_id has room for more
+
+    def title(self, doc: int) -> str:
+        return self.ftitle.original(doc)
+
+    def body(self, doc: int) -> str:
+        return self.fbody.original(doc)
+
+    def _append_many(self, rows: list[dict[str, Any]]) -> tuple[range, list[str], list[str]]:
+        """Add documents for rows; returns their numbers, folded tags (kept in ``codes``
+        only, for pinyin postings) and folded short fields. Text work is batched."""
         first, count = self.n, len(rows)
         self._grow(first + count)
         table = fold_table()
@@ -186,24 +196,21 @@ class OrgIndex(LibraryMasks):
         shorts = [SEP.join([sc, k, t, SEP.join(r.get("questions") or ())])
                   for sc, k, t, r in zip(shortcuts, keys, tags, rows, strict=True)]
         ftitles = fold_many(titles, table)
-        fbodies = fold_many(bodies, table)
-        # Share the original string when folding changed nothing (most text): half the memory.
-        self.ftitle += [o if f == o else f for o, f in zip(titles, ftitles, strict=True)]
-        self.fbody += [o if f == o else f for o, f in zip(bodies, fbodies, strict=True)]
+        self.ftitle.extend(ftitles, titles)
+        self.fbody.extend(fold_many(bodies, table), bodies)
         ftags = fold_many(tags, table)
         self._append_codes(first, ftitles, ftags)
-        self.fshort += fold_many(shorts, table)
-        self.title += titles
-        self.body += bodies
-        self.shortcut += shortcuts
-        self.key += keys
+        fshorts = fold_many(shorts, table)
+        self.fshort.extend(fshorts)
+        self.shortcut.extend(shortcuts)
+        self.key.extend(keys)
         paths = self._paths
         for r in rows:
             path = tuple(r.get("category_path") or ())
             self.category.append(paths.setdefault(path, list(path)))
         ids = [r["id"] for r in rows]
-        self.reply_id += ids
         sl = slice(first, first + count)
+        self.reply_id[sl] = ids
         lib_index = self.lib_index
         self.lib[sl] = [lib_index.get(r["library_id"], -1) for r in rows]
         self.cat[sl] = [r.get("category_id") or 0 for r in rows]
@@ -217,13 +224,13 @@ class OrgIndex(LibraryMasks):
         self._set_prior(sl)
         self.version += 1
         docs = range(first, first + count)
-        self.doc_of.update(zip(ids, docs, strict=True))
+        self.doc_of.add(self.reply_id[sl], np.arange(first, first + count, dtype=np.int32))
         for doc, sc, k in zip(docs, shortcuts, keys, strict=True):
             if sc:
                 _add(self.by_shortcut, fold(sc), doc)
             if k:
                 _add(self.by_key, fold(k), doc)
-        return docs, ftags
+        return docs, ftags, fshorts
 
     def _append_codes(self, first: int, titles: list[str], tags: list[str]) -> None:
         joined = "".join(t + g for t, g in zip(titles, tags, strict=True))
@@ -257,27 +264,30 @@ class OrgIndex(LibraryMasks):
         self.prior[sl] = np.where(np.isfinite(team), team, -1e6) + self.updated[sl] * 1e-12
 
     def _append(self, row: dict[str, Any]) -> tuple[int, str]:
-        docs, ftags = self._append_many([row])
+        docs, ftags, _short = self._append_many([row])
         return docs[0], ftags[0]
 
     def build(self, rows: list[dict[str, Any]]) -> None:
         """Fill an empty index from rows (see registry.load_rows for their shape)."""
-        _docs, ftags = self._append_many(rows)
-        self._build_postings(rows, ftags)
+        _docs, ftags, fshorts = self._append_many(rows)
+        self._build_postings(rows, ftags, fshorts)
         self.built_at = time.time()
         release_memory()  # after the temporaries of _build_postings are gone
 
-    def _build_postings(self, rows: list[dict[str, Any]], ftags: list[str]) -> None:
-        keys, docs, skeys, sdocs = char_gram_keys(self.ftitle)
+    def _build_postings(self, rows: list[dict[str, Any]], ftags: list[str],
+                        fshorts: list[str]) -> None:
+        ftitles = [self.ftitle.get(d) for d in range(self.n)]
+        keys, docs, skeys, sdocs = char_gram_keys(ftitles)
         self.title_grams = Postings.build(keys, docs)
         self.title_start = Postings.build(skeys, sdocs)
-        keys, docs, _sk, _sd = char_gram_keys(self.fshort)
+        keys, docs, _sk, _sd = char_gram_keys(fshorts)
         self.short_grams = Postings.build(keys, docs)
-        keys, docs, _sk, _sd = char_gram_keys(self.fbody, unigrams="tail")
+        keys, docs, _sk, _sd = char_gram_keys([self.fbody.get(d) for d in range(self.n)],
+                                              unigrams="tail")
         self.body_grams = Postings.build(keys, docs, n_docs=self.n)
         stored = [r.get("search_keys") or {} for r in rows]
         fresh = [k if k.get("v") == KEYS_VERSION else {} for k in stored]
-        tk, td = pinyin_keys(self.ftitle, [k.get("t") for k in fresh], self.vocab)
+        tk, td = pinyin_keys(ftitles, [k.get("t") for k in fresh], self.vocab)
         gk, gd = pinyin_keys(ftags, [k.get("g") for k in fresh], self.vocab, at=TAGS_AT)
         self.pinyin = Postings.build(np.concatenate((tk, gk)), np.concatenate((td, gd)),
                                      value_bits=31)
@@ -288,13 +298,13 @@ class OrgIndex(LibraryMasks):
 
     def remove(self, reply_id: int) -> None:
         with self.lock:
-            doc = self.doc_of.pop(reply_id, None)
+            doc = self.doc_of.pop(reply_id)
             if doc is not None and self.alive[doc]:
                 self.alive[doc] = False
                 self.dead += 1
                 self.version += 1
-                _discard(self.by_shortcut, fold(self.shortcut[doc]), doc)
-                _discard(self.by_key, fold(self.key[doc]), doc)
+                _discard(self.by_shortcut, fold(self.shortcut.get(doc)), doc)
+                _discard(self.by_key, fold(self.key.get(doc)), doc)
 
     def upsert(self, row: dict[str, Any]) -> None:
         """Index a new or changed reply (its keys go to the postings' delta)."""
@@ -310,14 +320,14 @@ class OrgIndex(LibraryMasks):
                 self.team[doc] = team
                 self._set_prior(slice(doc, doc + 1))
             keys = search_keys_for(row)
-            for postings, text, unigrams in ((self.title_grams, self.ftitle[doc], "all"),
-                                             (self.short_grams, self.fshort[doc], "all"),
-                                             (self.body_grams, self.fbody[doc], "tail")):
+            for postings, text, unigrams in ((self.title_grams, self.ftitle.get(doc), "all"),
+                                             (self.short_grams, self.fshort.get(doc), "all"),
+                                             (self.body_grams, self.fbody.get(doc), "tail")):
                 k, _d, sk, _sd = char_gram_keys([text], unigrams)
                 postings.add({int(x) for x in k}, doc)
                 if postings is self.title_grams:
                     self.title_start.add({int(x) for x in sk}, doc)
-            o1 = token_occurrences(self.ftitle[doc], keys["t"], self.vocab, doc, 0)
+            o1 = token_occurrences(self.ftitle.get(doc), keys["t"], self.vocab, doc, 0)
             o2 = token_occurrences(ftags, keys["g"], self.vocab, doc, TAGS_AT)
             for key, where in o2.items():  # tags after the title: values stay sorted
                 o1.setdefault(key, []).extend(where)
@@ -335,6 +345,22 @@ class OrgIndex(LibraryMasks):
             if mine is not None:
                 mine[reply_id] = mine.get(reply_id, 0.0) + 1.0
             self.usage_epoch += 1
+
+    def own_docs(self, member_id: int) -> tuple[dict[int, float], np.ndarray]:
+        """A member's own uses by live document, and those documents sorted: kept until
+        replies come or go or someone uses one, not recomputed for every search."""
+        found = self._own_docs.get(member_id)
+        if found is not None and found[:2] == (self.version, self.usage_epoch):
+            return found[2], found[3]
+        own = self.own.get(member_id) or {}
+        docs = self.doc_of.many(np.fromiter(own, dtype=np.int64, count=len(own)))
+        live = docs >= 0
+        uses = dict(zip(docs[live].tolist(), np.fromiter(own.values(), dtype=np.float64,
+                                                         count=len(own))[live].tolist(),
+                        strict=True))
+        sorted_docs = np.sort(docs[live]).astype(np.int32)
+        self._own_docs[member_id] = (self.version, self.usage_epoch, uses, sorted_docs)
+        return uses, sorted_docs
 
     def popular_threshold(self) -> float:
         """The prior of the 1/8 most used live replies (at least 1024): searches with very
@@ -355,6 +381,51 @@ class OrgIndex(LibraryMasks):
         arrays = sum(p.nbytes() for p in (self.title_grams, self.title_start, self.short_grams,
                                            self.body_grams, self.pinyin, self.pinyin_start))
         return arrays + self.capacity * 53 + self.codes.nbytes
+
+
+class DocMap:
+    """Reply id → live document. The documents of a build are two sorted arrays (1.2 MB at
+    100k replies, where a dict of ints took 11 MB); changes since are a small dict, with -1
+    for a removed reply."""
+
+    def __init__(self) -> None:
+        self.ids = np.empty(0, np.int64)
+        self.docs = np.empty(0, np.int32)
+        self.changed: dict[int, int] = {}
+
+    def add(self, ids: np.ndarray, docs: np.ndarray) -> None:
+        if self.ids.size == 0 and not self.changed and ids.size > 1:
+            order = np.argsort(ids, kind="stable")
+            self.ids, self.docs = ids[order], docs[order]
+        else:
+            self.changed.update(zip(ids.tolist(), docs.tolist(), strict=True))
+
+    def get(self, reply_id: int) -> int | None:
+        doc = self.changed.get(reply_id)
+        if doc is None:
+            i = int(np.searchsorted(self.ids, reply_id))
+            doc = int(self.docs[i]) if i < self.ids.size and self.ids[i] == reply_id else -1
+        return doc if doc >= 0 else None
+
+    def pop(self, reply_id: int) -> int | None:
+        doc = self.get(reply_id)
+        if doc is not None:
+            self.changed[reply_id] = -1
+        return doc
+
+    def many(self, reply_ids: np.ndarray) -> np.ndarray:
+        """Documents of many reply ids at once, -1 where none is live."""
+        i = np.minimum(np.searchsorted(self.ids, reply_ids), max(self.ids.size - 1, 0))
+        out = np.full(reply_ids.size, -1, np.int64)
+        if self.ids.size:
+            hit = self.ids[i] == reply_ids
+            out[hit] = self.docs[i[hit]]
+        if self.changed:
+            for k, rid in enumerate(reply_ids.tolist()):
+                doc = self.changed.get(rid)
+                if doc is not None:
+                    out[k] = doc
+        return out
 
 
 def _add(codes: dict[str, tuple[int, ...]], code: str, doc: int) -> None:

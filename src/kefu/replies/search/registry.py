@@ -14,6 +14,7 @@ from kefu.core.models import Member
 from kefu.core.orgcache import OrgCache
 from kefu.replies.libraryset import LibraryInfo
 from kefu.replies.models import Category, Library, MemberReplyStat, Reply
+from kefu.replies.search.build import release_memory
 from kefu.replies.search.engine import Viewer
 from kefu.replies.search.index import OrgIndex
 
@@ -108,6 +109,7 @@ def build_index(org_id: int) -> OrgIndex:
     ix = OrgIndex(org_id)
     ix.set_libraries(library_infos(org_id))
     ix.build(load_rows(org_id))
+    release_memory()  # the rows are gone now: hand their pages back too
     log.info("search index for org %s: %d replies in %.2fs", org_id, ix.n,
              time.perf_counter() - started)
     return ix
@@ -120,6 +122,7 @@ def own_usage(ix: OrgIndex, member_id: int) -> None:
     rows = MemberReplyStat.objects.filter(member_id=member_id).values_list("reply_id", "count")
     with ix.lock:
         ix.own.setdefault(member_id, {}).update({r: float(c) for r, c in rows})
+        ix.usage_epoch += 1
 
 
 def index_for(member: Member) -> tuple[OrgIndex, Viewer]:

@@ -17,8 +17,8 @@ MAX_LIMIT = 50
 def result_dict(ix: OrgIndex, hit: Hit) -> dict[str, Any]:
     d = hit.doc
     return {
-        "id": ix.reply_id[d], "key": ix.key[d], "title": ix.title[d], "body": ix.body[d],
-        "category": ix.category[d], "shortcut": ix.shortcut[d],
+        "id": int(ix.reply_id[d]), "key": ix.key.get(d), "title": ix.title(d),
+        "body": ix.body(d), "category": ix.category[d], "shortcut": ix.shortcut.get(d),
         "library_id": ix.libraries[ix.lib[d]].id if ix.lib[d] >= 0 else None,
         "score": round(hit.score, 4),
         "highlights": {"title": [list(s) for s in hit.match.title],
