@@ -35,6 +35,7 @@ from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
 from kefu.replies.search.postings import EMPTY, Bits, Postings, intersect, union
 from kefu.replies.search.text import fold, is_han
+from kefu.replies.search.texts import BLOCK_BITS, Texts
 
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
 TYPO_MAX_VERIFY = 300
@@ -222,24 +223,10 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
     n = len(term)
     first = gram_key(ord(term[0]), ord(term[1])) if n > 1 else gram_key(ord(term[0]))
 
-    # Texts are ranges of packed blocks (texts.py); these run per candidate, so inline.
-    t_where, t_start, t_end = ix.ftitle.where, ix.ftitle.start, ix.ftitle.end
-
-    def title_prefix(doc: int) -> Match | None:
-        return Match(5, "title_prefix", title=[(0, n)]) \
-            if t_where[doc].startswith(term, t_start[doc], t_end[doc]) else None
-
-    def title_any(doc: int) -> Match | None:
-        s = t_start[doc]
-        pos = t_where[doc].find(term, s, t_end[doc])
-        return Match(4, "title", title=[(pos - s, pos - s + n)]) if pos >= 0 else None
-
-    def short_any(doc: int) -> Match | None:
-        return Match(3, "tags_questions") if ix.fshort.find(doc, term) >= 0 else None
-
-    def body_any(doc: int) -> Match | None:
-        pos = ix.fbody.find(doc, term)
-        return Match(2, "body", body=[(pos, pos + n)]) if pos >= 0 else None
+    title_prefix = _text_verifier(ix.ftitle, term, 5, "title_prefix", "title", prefix=True)
+    title_any = _text_verifier(ix.ftitle, term, 4, "title", "title")
+    short_any = _text_verifier(ix.fshort, term, 3, "tags_questions", "")
+    body_any = _text_verifier(ix.fbody, term, 2, "body", "body")
 
     def body_cands() -> np.ndarray:
         if n > 1:
@@ -265,10 +252,35 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
             (2, body_cands, body_any)]
 
 
+def _text_verifier(texts: Texts, term: str, tier: float, kind: str, field: str,
+                   prefix: bool = False) -> Verify:
+    """Does a document's text in ``texts`` hold ``term`` (at its start with ``prefix``)?
+    Runs for every candidate verified, so the packed column is read inline (texts.py)."""
+    blocks, start, end, sealed, opened = texts.blocks, texts.start, texts.end, texts.sealed, \
+        texts.open
+    n = len(term)
+
+    def verify(doc: int) -> Match | None:
+        if doc < sealed:
+            s = start[doc]
+            pos = blocks[doc >> BLOCK_BITS].find(term, s, s + n if prefix else end[doc])
+            if pos < 0 or (prefix and end[doc] - s < n):
+                return None
+            pos -= s
+        else:
+            text = opened[doc - sealed]
+            pos = 0 if prefix and text.startswith(term) else -1 if prefix else text.find(term)
+            if pos < 0:
+                return None
+        span = [(pos, pos + n)]
+        return Match(tier, kind, title=span) if field == "title" else \
+            Match(tier, kind, body=span) if field == "body" else Match(tier, kind)
+    return verify
+
+
 def exact_code(ix: OrgIndex, term: str) -> np.ndarray:
-    docs = {*ix.by_shortcut.get(term, ()), *ix.by_key.get(term, ())}
-    if not docs and not term.startswith("/"):
-        docs = set(ix.by_shortcut.get("/" + term, ()))
+    docs = set(ix.by_key.get(term, ix.alive))
+    docs.update(ix.by_shortcut.get(term, ix.alive, or_slashed=not docs))
     return np.fromiter(sorted(docs), dtype=np.int32, count=len(docs)) if docs else EMPTY
 
 

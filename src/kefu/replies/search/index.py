@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -27,8 +27,9 @@ from kefu.replies.search.build import (
     release_memory,
 )
 from kefu.replies.search.keys import KEYS_VERSION, search_keys_for, tags_text
+from kefu.replies.search.lookups import CodeMap, DocMap
 from kefu.replies.search.postings import Postings
-from kefu.replies.search.text import fold, fold_table, readings
+from kefu.replies.search.text import fold_table, readings
 from kefu.replies.search.texts import Texts
 
 T0 = 1_700_000_000.0  # fixed epoch for decayed usage sums
@@ -106,6 +107,13 @@ def token_occurrences(text: str, stored: str | None, vocab: Vocabulary, doc: int
     return occ
 
 
+class Folded(NamedTuple):
+    titles: list[str]
+    bodies: list[str]
+    tags: list[str]
+    shorts: list[str]
+
+
 class OrgIndex(LibraryMasks):
     """Everything search needs of one organization, in memory."""
 
@@ -137,7 +145,7 @@ class OrgIndex(LibraryMasks):
         self.prior = np.empty(0, np.float64)
         # Folded title and tags characters of every document in one flat array, for checks
         # on many documents at once (is the character at this position 退?).
-        self.codes = np.empty(0, np.uint32)
+        self.codes = np.empty(0, np.uint16)  # uint32 once a character needs it
         self.codes_n = 0
         self.title_off = np.empty(0, np.int64)
         self.tags_off = np.empty(0, np.int64)
@@ -145,9 +153,8 @@ class OrgIndex(LibraryMasks):
         self._popular: tuple[int, float] = (-1, -np.inf)
         # lookups
         self.doc_of = DocMap()  # reply id -> live doc
-        # code → its documents (a tuple: 48 bytes where a set takes 216, at 40k shortcuts)
-        self.by_shortcut: dict[str, tuple[int, ...]] = {}
-        self.by_key: dict[str, tuple[int, ...]] = {}
+        self.by_shortcut = CodeMap(self.shortcut)  # folded shortcut -> its documents
+        self.by_key = CodeMap(self.key)
         self.own: dict[int, dict[int, float]] = {}  # member -> reply id -> uses
         # member -> (version, usage epoch, doc -> uses, their docs sorted)
         self._own_docs: dict[int, tuple[int, int, dict[int, float], np.ndarray]] = {}
@@ -182,9 +189,9 @@ class OrgIndex(LibraryMasks):
     def body(self, doc: int) -> str:
         return self.fbody.original(doc)
 
-    def _append_many(self, rows: list[dict[str, Any]]) -> tuple[range, list[str], list[str]]:
-        """Add documents for rows; returns their numbers, folded tags (kept in ``codes``
-        only, for pinyin postings) and folded short fields. Text work is batched."""
+    def _append_many(self, rows: list[dict[str, Any]]) -> tuple[range, Folded]:
+        """Add documents for rows; returns their numbers and their folded texts (for the
+        postings; tags are kept in ``codes`` only). Text work is batched."""
         first, count = self.n, len(rows)
         self._grow(first + count)
         table = fold_table()
@@ -195,13 +202,12 @@ class OrgIndex(LibraryMasks):
         keys = [r.get("key") or "" for r in rows]
         shorts = [SEP.join([sc, k, t, SEP.join(r.get("questions") or ())])
                   for sc, k, t, r in zip(shortcuts, keys, tags, rows, strict=True)]
-        ftitles = fold_many(titles, table)
-        self.ftitle.extend(ftitles, titles)
-        self.fbody.extend(fold_many(bodies, table), bodies)
-        ftags = fold_many(tags, table)
-        self._append_codes(first, ftitles, ftags)
-        fshorts = fold_many(shorts, table)
-        self.fshort.extend(fshorts)
+        folded = Folded(fold_many(titles, table), fold_many(bodies, table),
+                        fold_many(tags, table), fold_many(shorts, table))
+        self.ftitle.extend(folded.titles, titles)
+        self.fbody.extend(folded.bodies, bodies)
+        self._append_codes(first, folded.titles, folded.tags)
+        self.fshort.extend(folded.shorts)
         self.shortcut.extend(shortcuts)
         self.key.extend(keys)
         paths = self._paths
@@ -225,12 +231,9 @@ class OrgIndex(LibraryMasks):
         self.version += 1
         docs = range(first, first + count)
         self.doc_of.add(self.reply_id[sl], np.arange(first, first + count, dtype=np.int32))
-        for doc, sc, k in zip(docs, shortcuts, keys, strict=True):
-            if sc:
-                _add(self.by_shortcut, fold(sc), doc)
-            if k:
-                _add(self.by_key, fold(k), doc)
-        return docs, ftags, fshorts
+        self.by_shortcut.add(fold_many(shortcuts, table), first)
+        self.by_key.add(fold_many(keys, table), first)
+        return docs, folded
 
     def _append_codes(self, first: int, titles: list[str], tags: list[str]) -> None:
         joined = "".join(t + g for t, g in zip(titles, tags, strict=True))
@@ -244,8 +247,10 @@ class OrgIndex(LibraryMasks):
         self.title_off[sl] = starts
         self.tags_off[sl] = starts + tl
         end = self.codes_n + codes.size
-        if end > self.codes.size:
-            grown = np.zeros(max(end, int(self.codes.size * 1.5) + 1024), dtype=np.uint32)
+        wide = codes.size and int(codes.max()) >= 1 << 16 and self.codes.dtype == np.uint16
+        if end > self.codes.size or wide:
+            grown = np.zeros(max(end, int(self.codes.size * 1.5) + 1024),
+                             dtype=np.uint32 if wide else self.codes.dtype)
             grown[: self.codes_n] = self.codes[: self.codes_n]
             self.codes = grown
         self.codes[self.codes_n:end] = codes
@@ -264,31 +269,29 @@ class OrgIndex(LibraryMasks):
         self.prior[sl] = np.where(np.isfinite(team), team, -1e6) + self.updated[sl] * 1e-12
 
     def _append(self, row: dict[str, Any]) -> tuple[int, str]:
-        docs, ftags, _short = self._append_many([row])
-        return docs[0], ftags[0]
+        docs, folded = self._append_many([row])
+        return docs[0], folded.tags[0]
 
     def build(self, rows: list[dict[str, Any]]) -> None:
         """Fill an empty index from rows (see registry.load_rows for their shape)."""
-        _docs, ftags, fshorts = self._append_many(rows)
-        self._build_postings(rows, ftags, fshorts)
+        _docs, folded = self._append_many(rows)
+        self._build_postings(rows, folded)
+        del folded
         self.built_at = time.time()
         release_memory()  # after the temporaries of _build_postings are gone
 
-    def _build_postings(self, rows: list[dict[str, Any]], ftags: list[str],
-                        fshorts: list[str]) -> None:
-        ftitles = [self.ftitle.get(d) for d in range(self.n)]
-        keys, docs, skeys, sdocs = char_gram_keys(ftitles)
+    def _build_postings(self, rows: list[dict[str, Any]], folded: Folded) -> None:
+        keys, docs, skeys, sdocs = char_gram_keys(folded.titles)
         self.title_grams = Postings.build(keys, docs)
         self.title_start = Postings.build(skeys, sdocs)
-        keys, docs, _sk, _sd = char_gram_keys(fshorts)
-        self.short_grams = Postings.build(keys, docs)
-        keys, docs, _sk, _sd = char_gram_keys([self.fbody.get(d) for d in range(self.n)],
-                                              unigrams="tail")
+        keys, docs, _sk, _sd = char_gram_keys(folded.shorts)
+        self.short_grams = Postings.build(keys, docs, n_docs=self.n)  # tags: few, shared
+        keys, docs, _sk, _sd = char_gram_keys(folded.bodies, unigrams="tail")
         self.body_grams = Postings.build(keys, docs, n_docs=self.n)
         stored = [r.get("search_keys") or {} for r in rows]
         fresh = [k if k.get("v") == KEYS_VERSION else {} for k in stored]
-        tk, td = pinyin_keys(ftitles, [k.get("t") for k in fresh], self.vocab)
-        gk, gd = pinyin_keys(ftags, [k.get("g") for k in fresh], self.vocab, at=TAGS_AT)
+        tk, td = pinyin_keys(folded.titles, [k.get("t") for k in fresh], self.vocab)
+        gk, gd = pinyin_keys(folded.tags, [k.get("g") for k in fresh], self.vocab, at=TAGS_AT)
         self.pinyin = Postings.build(np.concatenate((tk, gk)), np.concatenate((td, gd)),
                                      value_bits=31)
         at_start = (td & ((1 << POS_BITS) - 1)) == 0
@@ -302,9 +305,7 @@ class OrgIndex(LibraryMasks):
             if doc is not None and self.alive[doc]:
                 self.alive[doc] = False
                 self.dead += 1
-                self.version += 1
-                _discard(self.by_shortcut, fold(self.shortcut.get(doc)), doc)
-                _discard(self.by_key, fold(self.key.get(doc)), doc)
+                self.version += 1  # shortcut and key lookups skip dead documents
 
     def upsert(self, row: dict[str, Any]) -> None:
         """Index a new or changed reply (its keys go to the postings' delta)."""
@@ -381,63 +382,6 @@ class OrgIndex(LibraryMasks):
         arrays = sum(p.nbytes() for p in (self.title_grams, self.title_start, self.short_grams,
                                            self.body_grams, self.pinyin, self.pinyin_start))
         return arrays + self.capacity * 53 + self.codes.nbytes
-
-
-class DocMap:
-    """Reply id → live document. The documents of a build are two sorted arrays (1.2 MB at
-    100k replies, where a dict of ints took 11 MB); changes since are a small dict, with -1
-    for a removed reply."""
-
-    def __init__(self) -> None:
-        self.ids = np.empty(0, np.int64)
-        self.docs = np.empty(0, np.int32)
-        self.changed: dict[int, int] = {}
-
-    def add(self, ids: np.ndarray, docs: np.ndarray) -> None:
-        if self.ids.size == 0 and not self.changed and ids.size > 1:
-            order = np.argsort(ids, kind="stable")
-            self.ids, self.docs = ids[order], docs[order]
-        else:
-            self.changed.update(zip(ids.tolist(), docs.tolist(), strict=True))
-
-    def get(self, reply_id: int) -> int | None:
-        doc = self.changed.get(reply_id)
-        if doc is None:
-            i = int(np.searchsorted(self.ids, reply_id))
-            doc = int(self.docs[i]) if i < self.ids.size and self.ids[i] == reply_id else -1
-        return doc if doc >= 0 else None
-
-    def pop(self, reply_id: int) -> int | None:
-        doc = self.get(reply_id)
-        if doc is not None:
-            self.changed[reply_id] = -1
-        return doc
-
-    def many(self, reply_ids: np.ndarray) -> np.ndarray:
-        """Documents of many reply ids at once, -1 where none is live."""
-        i = np.minimum(np.searchsorted(self.ids, reply_ids), max(self.ids.size - 1, 0))
-        out = np.full(reply_ids.size, -1, np.int64)
-        if self.ids.size:
-            hit = self.ids[i] == reply_ids
-            out[hit] = self.docs[i[hit]]
-        if self.changed:
-            for k, rid in enumerate(reply_ids.tolist()):
-                doc = self.changed.get(rid)
-                if doc is not None:
-                    out[k] = doc
-        return out
-
-
-def _add(codes: dict[str, tuple[int, ...]], code: str, doc: int) -> None:
-    codes[code] = (*codes.get(code, ()), doc)
-
-
-def _discard(codes: dict[str, tuple[int, ...]], code: str, doc: int) -> None:
-    left = tuple(d for d in codes.get(code, ()) if d != doc)
-    if left:
-        codes[code] = left
-    else:
-        codes.pop(code, None)
 
 
 def initial_team_score(count: int, last_used: Any) -> float:

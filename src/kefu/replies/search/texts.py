@@ -29,76 +29,84 @@ _NONE = np.empty(0, np.uint32)
 
 class Texts:
     def __init__(self, keep_originals: bool = False) -> None:
-        # Per document: the string holding it (its block, or itself while its block is
-        # open) and its range there. Lists of references share one object per block.
-        self.where: list[str] = []
+        self.blocks: list[str] = []  # full blocks, joined
+        self.open: list[str] = []  # the documents after them, one string each
+        self.sealed = 0  # documents in full blocks
+        # Range of each sealed document in its block.
         self.start = array("I")
         self.end = array("I")
         self.keep_originals = keep_originals
-        self._sealed = 0  # documents in full blocks
         self._open_originals: dict[int, str] = {}  # open documents that folding changed
         self._patches: list[tuple[np.ndarray, np.ndarray]] = []  # per block
 
     def __len__(self) -> int:
-        return len(self.where)
+        return self.sealed + len(self.open)
 
     def extend(self, texts: list[str], originals: list[str] | None = None) -> None:
         """Append documents; ``originals`` (same lengths, character for character) when
-        the column keeps them."""
-        first = len(self.where)
-        self.where += texts
-        self.start.extend(0 for _ in texts)
-        self.end.extend(map(len, texts))
-        if self.keep_originals and originals is not None:
-            for i, (folded, orig) in enumerate(zip(texts, originals, strict=True)):
-                if folded != orig:
-                    self._open_originals[first + i] = orig
-        while len(self.where) - self._sealed >= BLOCK:
-            self._seal()
+        the column keeps them. A block at a time, so the open part stays small."""
+        done = 0
+        while done < len(texts):
+            room = BLOCK - len(self.open)
+            part = texts[done:done + room]
+            first = len(self)
+            self.open += part
+            if self.keep_originals and originals is not None:
+                for i, orig in enumerate(originals[done:done + room]):
+                    if orig != part[i]:
+                        self._open_originals[first + i] = orig
+            done += len(part)
+            if len(self.open) == BLOCK:
+                self._seal()
 
     def _seal(self) -> None:
-        a, b = self._sealed, self._sealed + BLOCK
-        parts = self.where[a:b]
+        parts, a = self.open, self.sealed
         joined = "".join(parts)
         lens = np.fromiter(map(len, parts), dtype=np.int64, count=BLOCK)
         ends = np.cumsum(lens)
-        self.where[a:b] = [joined] * BLOCK
-        self.start[a:b] = array("I", (ends - lens).tolist())
-        self.end[a:b] = array("I", ends.tolist())
+        self.start.extend(array("I", (ends - lens).tolist()))
+        self.end.extend(array("I", ends.tolist()))
         if self.keep_originals:
-            changed = [self._open_originals.pop(d, None) for d in range(a, b)]
+            changed = [self._open_originals.pop(d, None) for d in range(a, a + BLOCK)]
             if any(c is not None for c in changed):
-                orig = "".join(c if c is not None else p for c, p in zip(changed, parts,
-                                                                         strict=True))
+                orig = "".join(p if c is None else c for c, p in zip(changed, parts,
+                                                                     strict=True))
                 o = np.frombuffer(orig.encode("utf-32-le"), dtype=np.uint32)
                 f = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-                pos = np.flatnonzero(o != f).astype(np.uint32)
-                self._patches.append((pos, o[pos]))
+                pos = np.flatnonzero(o != f)
+                self._patches.append((_small(pos), _small(o[pos])))
             else:
                 self._patches.append((_NONE, _NONE))
-        self._sealed = b
+        self.blocks.append(joined)
+        self.open = []
+        self.sealed += BLOCK
 
     # --- reading -------------------------------------------------------------------
 
     def get(self, doc: int) -> str:
         """The folded text (a copy of its range)."""
-        return self.where[doc][self.start[doc]:self.end[doc]]
+        if doc >= self.sealed:
+            return self.open[doc - self.sealed]
+        return self.blocks[doc >> BLOCK_BITS][self.start[doc]:self.end[doc]]
 
     def find(self, doc: int, sub: str) -> int:
+        if doc >= self.sealed:
+            return self.open[doc - self.sealed].find(sub)
         s = self.start[doc]
-        p = self.where[doc].find(sub, s, self.end[doc])
+        p = self.blocks[doc >> BLOCK_BITS].find(sub, s, self.end[doc])
         return p - s if p >= 0 else -1
 
     def startswith(self, doc: int, prefix: str) -> bool:
-        s = self.start[doc]
-        return self.where[doc].startswith(prefix, s, self.end[doc])
+        if doc >= self.sealed:
+            return self.open[doc - self.sealed].startswith(prefix)
+        return self.blocks[doc >> BLOCK_BITS].startswith(prefix, self.start[doc], self.end[doc])
 
     def original(self, doc: int) -> str:
         """The text as written (what a result shows)."""
         text = self.get(doc)
         if not self.keep_originals:
             return text
-        if doc >= self._sealed:
+        if doc >= self.sealed:
             return self._open_originals.get(doc, text)
         pos, chars = self._patches[doc >> BLOCK_BITS]
         s = self.start[doc]
@@ -111,7 +119,14 @@ class Texts:
         return "".join(out)
 
     def nbytes(self) -> int:
-        strings = self.where[: self._sealed: BLOCK] + self.where[self._sealed:]
         patches = sum(p.nbytes + c.nbytes for p, c in self._patches)
-        return (sum(map(sys.getsizeof, strings)) + patches + sys.getsizeof(self.where)
+        return (sum(map(sys.getsizeof, self.blocks + self.open)) + patches
                 + self.start.itemsize * (len(self.start) + len(self.end)))
+
+
+def _small(values: np.ndarray) -> np.ndarray:
+    """Positions in a block and code points of changed characters fit 16 bits nearly always
+    (a block under 65,536 characters; folding changes only characters of the BMP)."""
+    if values.size == 0 or int(values.max()) < 1 << 16:
+        return values.astype(np.uint16)
+    return values.astype(np.uint32)

@@ -98,3 +98,65 @@ def test_reply_ids_map_to_their_live_documents():
     assert m.get(10) is None
     assert m.pop(10) is None
     assert m.many(np.array([10, 20, 30, 40], np.int64)).tolist() == [-1, 3, 0, -1]
+
+
+def test_shortcuts_and_keys_are_found_through_their_hashes_and_edits():
+    # Given a library built with shortcuts and keys (some shared, full width, upper case)
+    rows = [{"id": i, "title": f"标题{i}", "body": "正文", "library_id": 1, "updated_at": NOW,
+             "shortcut": f"/tk{i % 300}" if i % 3 else "", "key": f"K{i}" if i % 5 == 0 else ""}
+            for i in range(1, 2001)]
+    rows[9]["shortcut"] = "／ＴＫ９９９"  # typed in full width
+    ix = build([])
+    ix.build(rows)
+    viewer = engine.Viewer(7, frozenset({1}))
+
+    def codes(q: str) -> list[int]:
+        return sorted(int(ix.reply_id[h.doc]) for h in engine.search(ix, viewer, q, limit=50)
+                      if h.match.kind == "shortcut")
+
+    # Then a shortcut lists every reply that has it, a key its reply, folded either way
+    assert codes("/tk1") == [i for i in range(1, 2001) if i % 3 and i % 300 == 1]
+    assert codes("k25") == [25]
+    assert codes("/tk999") == [10]
+    assert codes("tk999") == [10]  # the slash may be left out
+    # When a reply's shortcut is edited, the old one no longer finds it and the new one does
+    ix.upsert({**rows[0], "shortcut": "/新的"})
+    assert 1 not in codes("/tk1")
+    assert codes("/新的") == [1]
+    ix.remove(25)
+    assert codes("k25") == []
+    # And a removed reply's bare code no longer hides a live one's slashed code
+    ix.upsert({**rows[1], "shortcut": "zz9"})
+    ix.upsert({**rows[2], "shortcut": "/zz9"})
+    assert codes("zz9") == [2]
+    ix.remove(2)
+    assert codes("zz9") == [3]
+
+
+def test_a_title_beyond_the_basic_plane_keeps_pinyin_checks_exact():
+    # Given titles stored as 16-bit characters, then one with a character beyond them
+    ix = build([("退款流程", 1), ("推广活动", 1)])
+    ix.upsert({"id": 3, "title": "𠮷退款说明", "body": "正文", "library_id": 1,
+               "updated_at": NOW})
+    viewer = engine.Viewer(7, frozenset({1}))
+    # Then mixed input still checks the 汉字 at its place in every title
+    got = [ix.title(h.doc) for h in engine.search(ix, viewer, "退kuan")]
+    assert got[:2] == ["退款流程", "𠮷退款说明"] or got[:2] == ["𠮷退款说明", "退款流程"]
+    assert "推广活动" not in got
+    assert ix.codes.dtype == np.uint32
+
+
+def test_tags_shared_by_many_replies_still_rank_by_use():
+    # Given ten thousand replies, most tagged 物流 (kept as a bitmap), titles without it
+    rows = [{"id": i, "title": f"说明{i}", "body": "正文", "library_id": 1, "updated_at": NOW,
+             "tags": ["物流"] if i % 4 else ["售后"], "usage_count": 1 + (i == 4001) * 99,
+             "last_used_at": NOW} for i in range(1, 10_001)]
+    ix = build([])
+    ix.build(rows)
+    assert ix.short_grams.dense  # the common tag's characters are bitmaps
+    viewer = engine.Viewer(7, frozenset({1}))
+    # Then searching the tag finds tagged replies, the most used first
+    hits = engine.search(ix, viewer, "物流", limit=5)
+    assert int(ix.reply_id[hits[0].doc]) == 4001
+    assert all(h.match.kind == "tags_questions" for h in hits)
+    assert all(int(ix.reply_id[h.doc]) % 4 for h in hits)
