@@ -21,7 +21,6 @@ half-life, plus the member's own usage counted double) and verified until enough
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from dataclasses import dataclass
@@ -236,9 +235,12 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
         return union([ix.body_grams.get(gram_key(c)),
                       ix.body_grams.range_docs(gram_key(c) + 1, gram_key(c + 1))])
 
-    @functools.cache
+    memo: list[np.ndarray] = []  # (functools.cache costs more to set up than it saves)
+
     def title_cands() -> np.ndarray:
-        return rarest_gram(ix.title_grams, term)
+        if not memo:
+            memo.append(rarest_gram(ix.title_grams, term))
+        return memo[0]
 
     def start_cands() -> np.ndarray:
         # Titles starting with the first two characters that hold the rest too: many
@@ -256,8 +258,7 @@ def _text_verifier(texts: Texts, term: str, tier: float, kind: str, field: str,
                    prefix: bool = False) -> Verify:
     """Does a document's text in ``texts`` hold ``term`` (at its start with ``prefix``)?
     Runs for every candidate verified, so the packed column is read inline (texts.py)."""
-    blocks, start, end, sealed, opened = texts.blocks, texts.start, texts.end, texts.sealed, \
-        texts.open
+    blocks, start, end, sealed, opened = texts.parts
     n = len(term)
 
     def verify(doc: int) -> Match | None:

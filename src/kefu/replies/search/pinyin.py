@@ -116,6 +116,19 @@ class Matcher:
                 occ = occ[_member(pairs[i], occ + i)]
         return self._checked(occ, chain)
 
+    def possible(self) -> bool:
+        """Whether some reading may match: its token, or each of its side-by-side pairs,
+        occurs somewhere. Most typo passes end here (a word with a character left out has
+        no homophone in the library); the lookups are kept for the match itself."""
+        get = self.ix.pinyin.get
+        for chain in self.chains:
+            if len(chain) == 1:
+                if any(get(t << TOKEN_BITS).size for t in chain[0].tokens):
+                    return True
+            elif all(self.pairs(chain[i], chain[i + 1]) for i in range(len(chain) - 1)):
+                return True
+        return False
+
     def common(self, over: int = 1024) -> bool:
         """Whether the likeliest reading's rarest pair (or its unit) occurs more than
         ``over`` times."""
@@ -240,6 +253,8 @@ def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
     (Search.keep), very common chains are matched among the most used replies first."""
     label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
     m = Matcher(ix, atoms, mode)
+    if not m.possible():
+        return []
     every: dict[bool, tuple[Found, bool]] = {}
 
     def anywhere(complete: bool) -> tuple[Found, bool]:

@@ -38,6 +38,11 @@ class Texts:
         self.keep_originals = keep_originals
         self._open_originals: dict[int, str] = {}  # open documents that folding changed
         self._patches: list[tuple[np.ndarray, np.ndarray]] = []  # per block
+        self._set_parts()
+
+    def _set_parts(self) -> None:
+        # What a reader binds before reading many documents (engine._text_verifier).
+        self.parts = (self.blocks, self.start, self.end, self.sealed, self.open)
 
     def __len__(self) -> int:
         return self.sealed + len(self.open)
@@ -58,6 +63,7 @@ class Texts:
             done += len(part)
             if len(self.open) == BLOCK:
                 self._seal()
+        self._set_parts()
 
     def _seal(self) -> None:
         parts, a = self.open, self.sealed
