@@ -48,7 +48,6 @@ class Hit:
     doc: int
     score: float
     match: Match
-    team: float
     own: float
 
 
@@ -177,8 +176,7 @@ class Search:
         return got
 
     def _hit(self, doc: int, usage: float, m: Match) -> None:
-        team = float(math.exp(self.ix.team[doc] - self.now_offset))
-        self.hits[doc] = Hit(doc, m.tier * 100 + usage, m, team, self.own.get(doc, 0.0))
+        self.hits[doc] = Hit(doc, m.tier * 100 + usage, m, self.own.get(doc, 0.0))
 
     def ranked(self) -> list[Hit]:
         return sorted(self.hits.values(), key=lambda h: -h.score)[: self.limit]
@@ -408,7 +406,12 @@ def search(index: OrgIndex, viewer: Viewer, q: str, limit: int = 10,
         return s.ranked()
 
 
+def team_usage(index: OrgIndex, doc: int) -> float:
+    """The team's uses of a reply, each weighed down by its age (30-day half-life)."""
+    return float(math.exp(index.team[doc] - (time.time() - T0) / TAU))
+
+
 def explain(index: OrgIndex, hit: Hit) -> dict[str, Any]:
     return {"match": hit.match.kind, "tier": hit.match.tier,
-            "team_usage": round(hit.team, 3), "own_usage": hit.own,
+            "team_usage": round(team_usage(index, hit.doc), 3), "own_usage": hit.own,
             "score": round(hit.score, 4)}

@@ -167,15 +167,28 @@ def collect(found: list[tuple[np.ndarray, int]]) -> Found:
     found = [(occ, k) for occ, k in found if occ.size]
     if not found:
         return NOTHING
+    if len(found) == 1:  # the usual case: one reading matched
+        occ, k = found[0]
+        docs = occ >> POS_BITS
+        first = _firsts(docs)
+        return Found(docs[first].astype(np.int32), (occ[first] & POS_MASK).astype(np.int32),
+                     np.full(first.size, k, dtype=np.int32))
     occ = np.concatenate([o for o, _k in found])
     length = np.concatenate([np.full(o.size, k, dtype=np.int32) for o, k in found])
-    if len(found) > 1:
-        order = np.argsort(occ, kind="stable")
-        occ, length = occ[order], length[order]
+    order = np.argsort(occ, kind="stable")
+    occ, length = occ[order], length[order]
     docs = occ >> POS_BITS
-    first = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+    first = _firsts(docs)
     return Found(docs[first].astype(np.int32), (occ[first] & POS_MASK).astype(np.int32),
                  length[first])
+
+
+def _firsts(docs: np.ndarray) -> np.ndarray:
+    """Where each run of equal (sorted) documents starts."""
+    keep = np.empty(docs.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(docs[1:], docs[:-1], out=keep[1:])
+    return np.flatnonzero(keep)
 
 
 # Readings with more units (more initials, shorter syllables: fa+hu+o for fahuo) are
