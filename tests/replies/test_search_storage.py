@@ -8,8 +8,9 @@ import random
 import numpy as np
 
 from kefu.replies.search import engine
+from kefu.replies.search.build import fold_many
 from kefu.replies.search.index import DocMap
-from kefu.replies.search.text import fold
+from kefu.replies.search.text import fold, fold_table
 from kefu.replies.search.texts import BLOCK, Texts
 from tests.replies.test_search_engine import NOW, build
 
@@ -160,3 +161,14 @@ def test_tags_shared_by_many_replies_still_rank_by_use():
     assert int(ix.reply_id[hits[0].doc]) == 4001
     assert all(h.match.kind == "tags_questions" for h in hits)
     assert all(int(ix.reply_id[h.doc]) % 4 for h in hits)
+
+
+def test_folding_many_texts_at_once_folds_each_like_fold():
+    table = fold_table()
+    wide = [chr(k) for k in table if k > 0xFFFF][:20]  # traditional forms beyond the BMP
+    narrow = [chr(k) for k in list(table)[:: max(1, len(table) // 200)] if k <= 0xFFFF]
+    texts = ["", "退款ＡＢＣ，Tk😊", "".join(wide), "".join(narrow), "發貨" + "".join(wide[:3])]
+    texts += _originals(300)
+    assert fold_many(texts) == [fold(t) for t in texts]
+    assert fold_many(["", ""]) == ["", ""]
+    assert fold_many([]) == []

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kefu.replies.search.text import fold_table
+
 if TYPE_CHECKING:
     from kefu.replies.search.index import Vocabulary
 
@@ -38,11 +40,36 @@ def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return codes, doc_of, starts
 
 
-def fold_many(texts: list[str], fold_table: dict[int, int]) -> list[str]:
-    """Fold many strings with one C-level translate call."""
+@functools.cache
+def _fold_lookup() -> tuple[np.ndarray, dict[int, int]]:
+    """text.fold's table as an array over the BMP, plus the few characters beyond it."""
+    lut = np.arange(1 << 16, dtype=np.uint32)
+    wide: dict[int, int] = {}
+    for code, to in fold_table().items():
+        if code < 1 << 16:
+            lut[code] = to
+        else:
+            wide[code] = to
+    return lut, wide
+
+
+def fold_many(texts: list[str]) -> list[str]:
+    """``text.fold`` of many strings at once, as one array lookup over their code points
+    (``str.translate`` with a dict looks each character up in Python's dict: at 100k
+    replies it took 0.9 s of a 4.5 s build)."""
     if not texts:
         return []
-    return BATCH_SEP.join(texts).translate(fold_table).split(BATCH_SEP)
+    lut, wide = _fold_lookup()
+    codes = np.frombuffer(BATCH_SEP.join(texts).encode("utf-32-le"), dtype=np.uint32)
+    bmp = codes < 1 << 16
+    if bmp.all():
+        folded = lut[codes]
+    else:
+        folded = codes.copy()
+        folded[bmp] = lut[codes[bmp]]
+        for i in np.flatnonzero(~bmp).tolist():
+            folded[i] = wide.get(int(codes[i]), int(codes[i]))
+    return folded.tobytes().decode("utf-32-le").split(BATCH_SEP)
 
 
 def char_gram_keys(texts: list[str], unigrams: str = "all"

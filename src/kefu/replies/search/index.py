@@ -29,7 +29,7 @@ from kefu.replies.search.build import (
 from kefu.replies.search.keys import KEYS_VERSION, search_keys_for, tags_text
 from kefu.replies.search.lookups import CodeMap, DocMap
 from kefu.replies.search.postings import Postings
-from kefu.replies.search.text import fold_table, readings
+from kefu.replies.search.text import readings
 from kefu.replies.search.texts import Texts
 
 T0 = 1_700_000_000.0  # fixed epoch for decayed usage sums
@@ -194,7 +194,6 @@ class OrgIndex(LibraryMasks):
         postings; tags are kept in ``codes`` only). Text work is batched."""
         first, count = self.n, len(rows)
         self._grow(first + count)
-        table = fold_table()
         titles = [r["title"] for r in rows]
         bodies = [r["body"] for r in rows]
         tags = [tags_text(r.get("tags")) for r in rows]
@@ -202,8 +201,8 @@ class OrgIndex(LibraryMasks):
         keys = [r.get("key") or "" for r in rows]
         shorts = [SEP.join([sc, k, t, SEP.join(r.get("questions") or ())])
                   for sc, k, t, r in zip(shortcuts, keys, tags, rows, strict=True)]
-        folded = Folded(fold_many(titles, table), fold_many(bodies, table),
-                        fold_many(tags, table), fold_many(shorts, table))
+        folded = Folded(fold_many(titles), fold_many(bodies),
+                        fold_many(tags), fold_many(shorts))
         self.ftitle.extend(folded.titles, titles)
         self.fbody.extend(folded.bodies, bodies)
         self._append_codes(first, folded.titles, folded.tags)
@@ -231,8 +230,8 @@ class OrgIndex(LibraryMasks):
         self.version += 1
         docs = range(first, first + count)
         self.doc_of.add(self.reply_id[sl], np.arange(first, first + count, dtype=np.int32))
-        self.by_shortcut.add(fold_many(shortcuts, table), first)
-        self.by_key.add(fold_many(keys, table), first)
+        self.by_shortcut.add(fold_many(shortcuts), first)
+        self.by_key.add(fold_many(keys), first)
         return docs, folded
 
     def _append_codes(self, first: int, titles: list[str], tags: list[str]) -> None:
