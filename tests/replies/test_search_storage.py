@@ -172,3 +172,20 @@ def test_folding_many_texts_at_once_folds_each_like_fold():
     assert fold_many(texts) == [fold(t) for t in texts]
     assert fold_many(["", ""]) == ["", ""]
     assert fold_many([]) == []
+
+
+def test_mixed_input_checks_the_character_in_tags_too():
+    # Given two replies whose titles do not match, tagged 退换货 and 推换货 (same sounds)
+    rows = [{"id": 1, "title": "说明一", "body": "正文", "library_id": 1, "updated_at": NOW,
+             "tags": ["物流", "退换货"]},
+            {"id": 2, "title": "说明二", "body": "正文", "library_id": 1, "updated_at": NOW,
+             "tags": ["推换货"], "usage_count": 50, "last_used_at": NOW}]
+    ix = build([])
+    ix.build(rows)
+    viewer = engine.Viewer(7, frozenset({1}))
+    # Then 退huan finds the reply tagged 退换货 through its tags first, and the more used 推换货
+    # only as a sound-alike below it
+    hits = engine.search(ix, viewer, "退huan")
+    assert [int(ix.reply_id[h.doc]) for h in hits] == [1, 2]
+    assert hits[0].match.kind == "pinyin_tags"
+    assert not hits[1].match.kind.startswith("pinyin")

@@ -258,10 +258,12 @@ class OrgIndex(LibraryMasks):
     def chars_at(self, occ: np.ndarray) -> np.ndarray:
         """The folded character (code point) at each pinyin occurrence."""
         docs = occ >> POS_BITS
-        pos = (occ & ((1 << POS_BITS) - 1)).astype(np.int64)
-        where = np.where(pos < TAGS_AT, self.title_off[docs] + pos,
-                         self.tags_off[docs] + pos - TAGS_AT)
-        return self.codes[where]
+        pos = occ & ((1 << POS_BITS) - 1)
+        at = self.title_off[docs] + pos  # one gather for all; most occurrences are in titles
+        tags = pos >= TAGS_AT
+        if tags.any():
+            at[tags] = self.tags_off[docs[tags]] + (pos[tags] - TAGS_AT)
+        return self.codes[at]
 
     def _set_prior(self, sl: slice) -> None:
         team = self.team[sl]
