@@ -33,12 +33,18 @@ def test_packed_texts_read_and_match_like_the_strings_they_replace():
         assert col.get(doc) == f
         assert col.original(doc) == o  # full width, capitals, traditional, emoji as typed
         for p in probes:
-            assert col.find(doc, p) == f.find(p)
-            assert col.startswith(doc, p) == f.startswith(p)
+            assert _found(col, p, doc) == f.find(p)
+            assert (_found(col, p, doc, prefix=True) == 0) == f.startswith(p)
     # A match never runs from one document into the next one of its block
     joined_at = next(d for d in range(BLOCK - 1) if folded[d].endswith("亲")
                      and folded[d + 1].startswith("x"))
-    assert col.find(joined_at, "亲x") == -1
+    assert _found(col, "亲x", joined_at) == -1
+
+
+def _found(col: Texts, term: str, doc: int, prefix: bool = False) -> int:
+    """Where the engine's verifier finds ``term`` in a document of the column (-1: not)."""
+    m = engine._text_verifier(col, term, 4, "title", "title", prefix=prefix)(doc)
+    return m.title[0][0] if m is not None else -1
 
 
 def test_a_column_without_originals_shows_the_text_itself():

@@ -95,17 +95,7 @@ class Texts:
             return self.open[doc - self.sealed]
         return self.blocks[doc >> BLOCK_BITS][self.start[doc]:self.end[doc]]
 
-    def find(self, doc: int, sub: str) -> int:
-        if doc >= self.sealed:
-            return self.open[doc - self.sealed].find(sub)
-        s = self.start[doc]
-        p = self.blocks[doc >> BLOCK_BITS].find(sub, s, self.end[doc])
-        return p - s if p >= 0 else -1
-
-    def startswith(self, doc: int, prefix: str) -> bool:
-        if doc >= self.sealed:
-            return self.open[doc - self.sealed].startswith(prefix)
-        return self.blocks[doc >> BLOCK_BITS].startswith(prefix, self.start[doc], self.end[doc])
+    # Matching reads ``parts`` inline (engine._text_verifier): it runs per candidate.
 
     def original(self, doc: int) -> str:
         """The text as written (what a result shows)."""
