@@ -33,6 +33,7 @@ from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
 from kefu.replies.search.postings import EMPTY, Bits, Postings, intersect, union
+from kefu.replies.search.rank import Popular
 from kefu.replies.search.text import fold, is_han
 from kefu.replies.search.texts import BLOCK_BITS, Texts
 
@@ -71,7 +72,7 @@ class Search:
         self.now_offset = (time.time() - T0) / TAU
         self.mask = index.visibility_mask(viewer.visible_library_ids)
         self.own, self.own_docs = index.own_docs(viewer.member_id)
-        self._own_mask: np.ndarray | None = None
+        self._popular: Popular | None = None
 
     # --- candidate handling --------------------------------------------------------
 
@@ -94,27 +95,26 @@ class Search:
             score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
         return np.minimum(score, 9.99)
 
-    def keep(self, docs: np.ndarray) -> np.ndarray:
-        """Which of ``docs`` are among the most used replies or the member's own used ones:
-        a ranking by usage looks there first (pinyin.Matcher.anywhere)."""
-        ok = self.ix.prior[docs] >= self.ix.popular_threshold()
-        if self.own_docs.size:
-            if self._own_mask is None:
-                self._own_mask = np.zeros(self.ix.n, dtype=bool)
-                self._own_mask[self.own_docs] = True
-            ok |= self._own_mask[docs]
-        return ok
+    def popular(self) -> Popular | None:
+        """The most used replies and the member's own used ones: a ranking by usage looks
+        there first (pinyin.Matcher.anywhere). None before any build has ranked them."""
+        if self._popular is None and self.ix.rank.ranked:
+            self._popular = self.ix.rank.popular(self.own_docs)
+        return self._popular
 
     def pool(self, cands: np.ndarray, k: int) -> tuple[np.ndarray, bool]:
-        """The best ``k`` candidates by the static prior plus the member's own used ones,
-        and whether there are others (``rest``, in prior order)."""
+        """The best ``k`` candidates by the static prior plus the member's own used ones
+        (or a few more), and whether there are others (``rest``, in prior order)."""
         if cands.size <= k:
             return cands, False
-        pool = cands[np.argpartition(self.ix.prior[cands], cands.size - k)[-k:]]
+        prior = self.ix.prior
+        pool = self.ix.rank.head(cands, k, prior)  # documents are numbered by usage
+        if pool is None:
+            pool = cands[np.argpartition(prior[cands], cands.size - k)[-k:]]
         if self.own_docs.size:
             mine = self.own_docs[np.isin(self.own_docs, cands, assume_unique=True)]
             pool = np.union1d(pool, mine)
-        return pool, True
+        return pool, pool.size < cands.size
 
     def rest(self, cands: np.ndarray, pool: np.ndarray) -> np.ndarray:
         others = np.setdiff1d(cands, pool, assume_unique=True)
@@ -300,7 +300,7 @@ def search_term(s: Search, term: str) -> None:
     groups += literal_groups(ix, term)
     atoms = Q.parse_atoms(term)
     if atoms is not None and atoms.has_latin:
-        groups += pinyin_groups(ix, atoms, keep=s.keep)
+        groups += pinyin_groups(ix, atoms, popular=s.popular())
     _run_tiers(s, groups)
     if len(s.hits) >= min(s.limit, TYPO_THRESHOLD) or term.startswith("/"):
         return  # a /shortcut is a code: near misses would only mislead
@@ -311,7 +311,8 @@ def search_term(s: Search, term: str) -> None:
         # Same-sound matching changes nothing for pinyin typed as letters; similar sounds do.
         modes = ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)) if has_han else ((Q.FUZZY, 3.0),)
         for mode, shift in modes:
-            _run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift, keep=s.keep))
+            _run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift,
+                                         popular=s.popular()))
             if len(s.hits) >= min(s.limit, TYPO_THRESHOLD):
                 return
     if has_han and len(term) >= 3:  # a character left out or typed twice

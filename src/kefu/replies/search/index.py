@@ -29,6 +29,7 @@ from kefu.replies.search.build import (
 from kefu.replies.search.keys import KEYS_VERSION, search_keys_for, tags_text
 from kefu.replies.search.lookups import CodeMap, DocMap
 from kefu.replies.search.postings import Postings
+from kefu.replies.search.rank import StaticRank
 from kefu.replies.search.text import readings
 from kefu.replies.search.texts import Texts
 
@@ -150,7 +151,7 @@ class OrgIndex(LibraryMasks):
         self.title_off = np.empty(0, np.int64)
         self.tags_off = np.empty(0, np.int64)
         self.version = 0  # bumped whenever a document appears or disappears
-        self._popular: tuple[int, float] = (-1, -np.inf)
+        self.rank = StaticRank()  # documents numbered by usage at the build (rank.py)
         # lookups
         self.doc_of = DocMap()  # reply id -> live doc
         self.by_shortcut = CodeMap(self.shortcut)  # folded shortcut -> its documents
@@ -189,9 +190,12 @@ class OrgIndex(LibraryMasks):
     def body(self, doc: int) -> str:
         return self.fbody.original(doc)
 
-    def _append_many(self, rows: list[dict[str, Any]]) -> tuple[range, Folded]:
+    def _append_many(self, rows: list[dict[str, Any]],
+                     usage: tuple[np.ndarray, np.ndarray] | None = None
+                     ) -> tuple[range, Folded]:
         """Add documents for rows; returns their numbers and their folded texts (for the
-        postings; tags are kept in ``codes`` only). Text work is batched."""
+        postings; tags are kept in ``codes`` only). Text work is batched. ``usage``: the
+        rows' team scores and edit times, if already computed (``_usage``)."""
         first, count = self.n, len(rows)
         self._grow(first + count)
         titles = [r["title"] for r in rows]
@@ -221,10 +225,7 @@ class OrgIndex(LibraryMasks):
         self.cat[sl] = [r.get("category_id") or 0 for r in rows]
         self.topcat[sl] = [r.get("top_category_id") or r.get("category_id") or 0 for r in rows]
         self.alive[sl] = True
-        self.team[sl] = [initial_team_score(r.get("usage_count") or 0, r.get("last_used_at"))
-                         for r in rows]
-        self.updated[sl] = [r["updated_at"].timestamp() if r.get("updated_at") else 0.0
-                            for r in rows]
+        self.team[sl], self.updated[sl] = usage if usage is not None else _usage(rows)
         self.n += count
         self._set_prior(sl)
         self.version += 1
@@ -266,16 +267,22 @@ class OrgIndex(LibraryMasks):
         return self.codes[at]
 
     def _set_prior(self, sl: slice) -> None:
-        team = self.team[sl]
-        self.prior[sl] = np.where(np.isfinite(team), team, -1e6) + self.updated[sl] * 1e-12
+        self.prior[sl] = _prior(self.team[sl], self.updated[sl])
+        if self.rank.ranked and sl.stop - sl.start == 1:  # after a build: a use or an edit
+            self.rank.note(sl.start, float(self.prior[sl.start]))
 
     def _append(self, row: dict[str, Any]) -> tuple[int, str]:
         docs, folded = self._append_many([row])
         return docs[0], folded.tags[0]
 
     def build(self, rows: list[dict[str, Any]]) -> None:
-        """Fill an empty index from rows (see registry.load_rows for their shape)."""
-        _docs, folded = self._append_many(rows)
+        """Fill an empty index from rows (see registry.load_rows for their shape),
+        numbering them most used first (rank.py)."""
+        team, updated = _usage(rows)
+        order = StaticRank.order(_prior(team, updated))
+        rows = [rows[i] for i in order.tolist()]
+        _docs, folded = self._append_many(rows, (team[order], updated[order]))
+        self.rank.built(self.prior[: self.n])
         self._build_postings(rows, folded)
         del folded
         self.built_at = time.time()
@@ -364,20 +371,10 @@ class OrgIndex(LibraryMasks):
         self._own_docs[member_id] = (self.version, self.usage_epoch, uses, sorted_docs)
         return uses, sorted_docs
 
-    def popular_threshold(self) -> float:
-        """The prior of the 1/8 most used live replies (at least 1024): searches with very
-        common matches look among those first. Recomputed when replies come or go; uses
-        since only move replies above it, which is still correct, just less sharp."""
-        if self._popular[0] != self.version:
-            live = self.prior[: self.n][self.alive[: self.n]]
-            r = max(1024, live.size // 8)
-            thr = -np.inf if live.size <= r else float(np.partition(live, live.size - r)[-r])
-            self._popular = (self.version, thr)
-        return self._popular[1]
-
     def needs_rebuild(self) -> bool:
         live = max(1, self.n - self.dead)
-        return self.dead > 2000 or self.dead > live // 2
+        appended = self.n - self.rank.ranked  # numbered in no usage order (rank.py)
+        return self.dead > 2000 or self.dead > live // 2 or appended > max(2000, self.rank.ranked)
 
     def nbytes(self) -> int:
         arrays = sum(p.nbytes() for p in (self.title_grams, self.title_start, self.short_grams,
@@ -391,3 +388,18 @@ def initial_team_score(count: int, last_used: Any) -> float:
     if not count or last_used is None:
         return -math.inf
     return math.log(count) + (last_used.timestamp() - T0) / TAU
+
+
+def _usage(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """Team scores and edit times (seconds) of rows."""
+    team = np.array([initial_team_score(r.get("usage_count") or 0, r.get("last_used_at"))
+                     for r in rows], dtype=np.float64)
+    updated = np.array([r["updated_at"].timestamp() if r.get("updated_at") else 0.0
+                        for r in rows], dtype=np.float64)
+    return team, updated
+
+
+def _prior(team: np.ndarray, updated: np.ndarray) -> np.ndarray:
+    """The static ranking key: team usage (its order never changes as time passes), then
+    recency of edit."""
+    return np.where(np.isfinite(team), team, -1e6) + updated * 1e-12

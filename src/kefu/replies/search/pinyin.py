@@ -27,6 +27,7 @@ from kefu.replies.search.build import POS_BITS, TAGS_AT
 from kefu.replies.search.index import TOKEN_BITS, OrgIndex
 from kefu.replies.search.match import Cands, Match, Verify
 from kefu.replies.search.postings import EMPTY, union
+from kefu.replies.search.rank import Popular
 
 POS_MASK = (1 << POS_BITS) - 1
 
@@ -60,8 +61,6 @@ def _member(lists: list[np.ndarray], values: np.ndarray) -> np.ndarray:
 # replies only (see ``anywhere``).
 BIG = 8192
 
-Keep = Callable[[np.ndarray], np.ndarray]  # documents → which to look at first
-
 
 class Matcher:
     """One query's chains against one index (pair lookups shared between chains)."""
@@ -70,6 +69,7 @@ class Matcher:
         self.ix = ix
         self.chains = Q.unit_chains(atoms, ix.vocab, mode)
         self._pairs: dict[tuple[frozenset[int], frozenset[int]], list[np.ndarray]] = {}
+        self._popular_pairs: dict[tuple[frozenset[int], frozenset[int]], list[np.ndarray]] = {}
         self.narrowed = False  # whether a result so far left out less used replies
 
     def pairs(self, a: Q.Unit, b: Q.Unit) -> list[np.ndarray]:
@@ -89,26 +89,44 @@ class Matcher:
             occ = occ[self.ix.chars_at(occ + i) == ord(unit.check)]
         return occ
 
-    def anywhere(self, chain: Q.Chain, keep: Keep | None = None) -> np.ndarray:
+    def popular_pairs(self, a: Q.Unit, b: Q.Unit, popular: Popular) -> list[np.ndarray]:
+        """``pairs`` within the popular documents: a slice of each list, as documents are
+        numbered most used first (rank.py)."""
+        key = (a.tokens, b.tokens)
+        found = self._popular_pairs.get(key)
+        if found is None:
+            found = [arr for full in self.pairs(a, b)
+                     if (arr := popular.occurrences(full)).size]
+            self._popular_pairs[key] = found
+        return found
+
+    def anywhere(self, chain: Q.Chain, popular: Popular | None = None) -> np.ndarray:
         """Occurrences of the chain anywhere in a title or the tags.
 
-        With ``keep``, a chain with very common pairs (initials: t then k) is matched only
-        in the replies ``keep`` picks (the most used and the member's own): the ranking
-        wants the few most used matches, and when those replies hold too few of them the
-        caller asks again without ``keep``."""
+        With ``popular``, a chain with very common pairs (initials: t then k) is matched
+        only in those replies (the most used and the member's own): the ranking wants the
+        few most used matches, and when those replies hold too few of them the caller asks
+        again without ``popular``."""
         k = len(chain)
         if k == 1:
-            occ = union([self.ix.pinyin.get(t << TOKEN_BITS) for t in chain[0].tokens])
-            return self._checked(self._narrow(occ, keep), chain)
+            lists = [self.ix.pinyin.get(t << TOKEN_BITS) for t in chain[0].tokens]
+            if popular is not None and sum(a.size for a in lists) > BIG:
+                self.narrowed = True
+                lists = [popular.occurrences(a) for a in lists]
+            return self._checked(union(lists), chain)
         pairs = [self.pairs(chain[i], chain[i + 1]) for i in range(k - 1)]
         sizes = [sum(a.size for a in p) for p in pairs]
         j = min(range(k - 1), key=sizes.__getitem__)
         if sizes[j] == 0:
             return EMPTY
+        if popular is not None and sizes[j] > BIG:
+            self.narrowed = True
+            pairs = [self.popular_pairs(chain[i], chain[i + 1], popular)
+                     for i in range(k - 1)]
         # Shifting back may point before a field's start, into the field before: harmless,
         # as no pair is indexed at a field's last position (255, 511), so a chain running
         # over a field's end always misses a pair.
-        occ = self._narrow(union(pairs[j]), keep)
+        occ = union(pairs[j])
         if j:
             occ = occ - j
         for i in range(k - 1):
@@ -140,12 +158,6 @@ class Matcher:
             return sum(get(t << TOKEN_BITS).size for t in chain[0].tokens) > over
         return min(sum(a.size for a in self.pairs(chain[i], chain[i + 1]))
                    for i in range(len(chain) - 1)) > over
-
-    def _narrow(self, occ: np.ndarray, keep: Keep | None) -> np.ndarray:
-        if keep is None or occ.size <= BIG:
-            return occ
-        self.narrowed = True
-        return occ[keep(occ >> POS_BITS)]
 
     def at_start(self, chain: Q.Chain) -> np.ndarray:
         """Occurrences of the chain at the start of a title (position 0)."""
@@ -208,8 +220,8 @@ def _first_readings(m: Matcher, match: Callable[[Q.Chain], np.ndarray]) -> Found
     return collect(found)
 
 
-def everywhere(m: Matcher, keep: Keep | None = None) -> Found:
-    return _first_readings(m, lambda chain: m.anywhere(chain, keep))
+def everywhere(m: Matcher, popular: Popular | None = None) -> Found:
+    return _first_readings(m, lambda chain: m.anywhere(chain, popular))
 
 
 def title_starts(m: Matcher) -> Found:
@@ -260,10 +272,10 @@ class Exact:
 
 
 def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
-                  tier_shift: float = 0.0, keep: Keep | None = None
+                  tier_shift: float = 0.0, popular: Popular | None = None
                   ) -> list[tuple[float, Cands, Verify]]:
-    """Pinyin matches at the title start, in the title and in the tags. With ``keep``
-    (Search.keep), very common chains are matched among the most used replies first."""
+    """Pinyin matches at the title start, in the title and in the tags. With ``popular``
+    (Search.popular), very common chains are matched among the most used replies first."""
     label = "pinyin" if mode == Q.EXACT else ("homophone" if mode == Q.HOMOPHONE else "fuzzy")
     m = Matcher(ix, atoms, mode)
     if not m.possible():
@@ -273,7 +285,7 @@ def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
     def anywhere(complete: bool) -> tuple[Found, bool]:
         if complete not in every:
             m.narrowed = False
-            found = everywhere(m, None if complete else keep)
+            found = everywhere(m, None if complete else popular)
             every[complete] = (found, not m.narrowed)
             if not m.narrowed:
                 every[True] = every[False] = every[complete]
@@ -288,7 +300,7 @@ def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
         return f.where(f.pos >= TAGS_AT), done
 
     def at_start(_complete: bool) -> tuple[Found, bool]:
-        if keep is not None and m.common():
+        if popular is not None and m.common():
             # Common: the start alone often fills the list, and everywhere would be long to
             # compute. Otherwise everywhere is needed anyway and gives the start.
             return title_starts(m), True

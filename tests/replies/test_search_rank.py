@@ -1,0 +1,65 @@
+"""Documents numbered by usage at the build (search/rank.py): the ranking must follow uses
+and edits made after the build exactly as if the index had been built again."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kefu.replies.search import engine
+from tests.replies.test_search_engine import NOW, build, found
+
+
+def _use(ix, reply_id: int, times: int, member: int = 99) -> None:
+    for k in range(times):
+        ix.record_use(reply_id, member, NOW.timestamp() + k)
+
+
+def test_a_reply_used_after_the_build_passes_the_most_used_of_a_long_list():
+    # Given six hundred replies about 退款, most used first by number, and one never used
+    titles = [(f"退款说明{i}", 600 - i) for i in range(600)] + [("退款到账时间", 0)]
+    ix = build(titles)
+    assert np.all(np.diff(ix.prior[: ix.n]) <= 0)  # numbered most used first
+    assert found(ix, "退款")[0] == "退款说明0"
+    # When the team uses the forgotten one more than any other since the build
+    _use(ix, len(titles), 3000)
+    # Then it leads the list at once, without a rebuild
+    got = found(ix, "退款")
+    assert got[0] == "退款到账时间"
+    assert got[1:4] == ["退款说明0", "退款说明1", "退款说明2"]
+
+
+def test_a_reply_used_after_the_build_joins_the_popular_ones_for_common_initials():
+    # Given ten thousand titles read t…k… (too many to match all for "tk"), and one
+    # never used
+    titles = [(f"关于退款{i}", 10 + i % 7) for i in range(10_000)] + [("关于特快专递", 0)]
+    ix = build(titles)
+    assert "关于特快专递" not in found(ix, "tk")
+    # When it becomes the team's most used reply
+    _use(ix, len(titles), 5000)
+    # Then "tk" puts it first
+    assert found(ix, "tk")[0] == "关于特快专递"
+
+
+def test_an_edited_reply_keeps_its_place_though_numbered_after_the_build():
+    # Given many 退款 replies, one much used
+    titles = [(f"退款说明{i}", 5) for i in range(500)] + [("退款流程", 900)]
+    ix = build(titles)
+    assert found(ix, "退款")[0] == "退款流程"
+    # When it is edited (the index gives the new version a new number, after the others)
+    ix.upsert({"id": len(titles), "title": "退款流程（新）", "body": "详见页面说明",
+               "library_id": 1, "updated_at": NOW})
+    # Then it still leads, by initials too
+    assert found(ix, "退款")[0] == "退款流程（新）"
+    assert found(ix, "tk")[0] == "退款流程（新）"
+
+
+def test_an_index_grown_far_past_its_build_asks_to_be_built_again():
+    ix = build([(f"退款{i}", 1) for i in range(100)])
+    assert not ix.needs_rebuild()
+    for i in range(2001):
+        ix.upsert({"id": 1000 + i, "title": f"新话术{i}", "body": "正文", "library_id": 1,
+                   "updated_at": NOW})
+    # Thousands of replies numbered in no usage order: the next search builds afresh
+    assert ix.needs_rebuild()
+    hits = engine.search(ix, engine.Viewer(7, frozenset({1})), "新话术2000", limit=3)
+    assert ix.title(hits[0].doc) == "新话术2000"  # still right until then
