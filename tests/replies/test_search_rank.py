@@ -63,3 +63,20 @@ def test_an_index_grown_far_past_its_build_asks_to_be_built_again():
     assert ix.needs_rebuild()
     hits = engine.search(ix, engine.Viewer(7, frozenset({1})), "新话术2000", limit=3)
     assert ix.title(hits[0].doc) == "新话术2000"  # still right until then
+
+
+def test_titles_starting_with_common_initials_follow_uses_since_the_build():
+    # Given three thousand titles starting 退款 (read t k), and two never used
+    titles = [(f"退款说明{i}", 1 + i % 2) for i in range(3000)]
+    titles += [("退快递费用", 0), ("提款方式", 0)]
+    ix = build(titles)
+    assert "退快递费用" not in found(ix, "tk")
+    # When the team comes to use one most, and the searching member used the other
+    _use(ix, len(titles) - 1, 5000)
+    ix.own[7] = {len(titles): 3.0}
+    ix.usage_epoch += 1
+    # Then "tk" lists both among the titles it starts, the team's favourite first
+    got = found(ix, "tk")
+    assert got[0] == "退快递费用"
+    assert "提款方式" in got
+    assert all(t.startswith(("退", "提")) for t in got)

@@ -59,7 +59,9 @@ def _member(lists: list[np.ndarray], values: np.ndarray) -> np.ndarray:
 
 # A chain whose rarest pair occurs more often than this is first matched among the most used
 # replies only (see ``anywhere``).
-BIG = 8192
+BIG = 1024
+# The same for the titles starting with a chain's first two units.
+START_BIG = 512
 
 
 class Matcher:
@@ -159,18 +161,26 @@ class Matcher:
         return min(sum(a.size for a in self.pairs(chain[i], chain[i + 1]))
                    for i in range(len(chain) - 1)) > over
 
-    def at_start(self, chain: Q.Chain) -> np.ndarray:
-        """Occurrences of the chain at the start of a title (position 0)."""
+    def at_start(self, chain: Q.Chain, popular: Popular | None = None) -> np.ndarray:
+        """Occurrences of the chain at the start of a title (position 0); with ``popular``,
+        only among those replies when many titles start with its first units."""
         get = self.ix.pinyin_start.get  # documents, from the short start postings
         first = chain[0].tokens
         if len(chain) == 1:
             docs = union([get(t << TOKEN_BITS) for t in first])
         else:
             docs = union([get((x << TOKEN_BITS) | y) for x in first for y in chain[1].tokens])
+        if popular is not None and docs.size > START_BIG:
+            self.narrowed = True
+            docs = popular.docs(docs)
+        else:
+            popular = None
         occ = docs << POS_BITS
         for i in range(1, len(chain) - 1):
             if occ.size:
-                occ = occ[_member(self.pairs(chain[i], chain[i + 1]), occ + i)]
+                pairs = (self.pairs(chain[i], chain[i + 1]) if popular is None
+                         else self.popular_pairs(chain[i], chain[i + 1], popular))
+                occ = occ[_member(pairs, occ + i)]
         return self._checked(occ, chain)
 
 
@@ -224,8 +234,8 @@ def everywhere(m: Matcher, popular: Popular | None = None) -> Found:
     return _first_readings(m, lambda chain: m.anywhere(chain, popular))
 
 
-def title_starts(m: Matcher) -> Found:
-    return _first_readings(m, m.at_start)
+def title_starts(m: Matcher, popular: Popular | None = None) -> Found:
+    return _first_readings(m, lambda chain: m.at_start(chain, popular))
 
 
 class Exact:
@@ -299,11 +309,13 @@ def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
         f, done = anywhere(complete)
         return f.where(f.pos >= TAGS_AT), done
 
-    def at_start(_complete: bool) -> tuple[Found, bool]:
+    def at_start(complete: bool) -> tuple[Found, bool]:
         if popular is not None and m.common():
             # Common: the start alone often fills the list, and everywhere would be long to
             # compute. Otherwise everywhere is needed anyway and gives the start.
-            return title_starts(m), True
+            m.narrowed = False
+            found = title_starts(m, None if complete else popular)
+            return found, not m.narrowed
         f, _done = anywhere(True)
         return f.where(f.pos == 0), True  # a document's first match is at 0 if it starts
 

@@ -108,6 +108,13 @@ class Popular:
     def __init__(self, top: int, extra: np.ndarray) -> None:
         self.top, self.extra = top, extra
 
+    def docs(self, docs: np.ndarray) -> np.ndarray:
+        """Those of sorted ``docs`` in the set."""
+        head = docs[: int(np.searchsorted(docs, self.top))]
+        if self.extra.size == 0 or head.size == docs.size:
+            return head
+        return np.concatenate((head, intersect(docs[head.size:], self.extra)))
+
     def occurrences(self, occ: np.ndarray) -> np.ndarray:
         """The entries of a sorted pinyin occurrence list (``doc << POS_BITS | pos``) that
         belong to these documents: a slice, plus a range per extra document."""
