@@ -195,3 +195,27 @@ def test_mixed_input_checks_the_character_in_tags_too():
     assert [int(ix.reply_id[h.doc]) for h in hits] == [1, 2]
     assert hits[0].match.kind == "pinyin_tags"
     assert not hits[1].match.kind.startswith("pinyin")
+
+
+def test_an_index_keeps_no_string_of_the_rows_it_was_built_from():
+    # A kept string of a row would keep the allocator's memory around it (the other rows,
+    # long freed) in the process: hundreds of MB at 100k replies (texts.own_copy).
+    rows = [{"id": i, "title": f"退款ＶＩＰ{i}", "body": f"亲，{i}号說明", "library_id": 1,
+             "shortcut": f"/tk{i}", "key": f"编号{i}", "tags": [f"售后{i % 3}"],
+             "category_path": [f"一级{i % 4}", f"二级{i % 5}"], "usage_count": i % 7,
+             "last_used_at": NOW, "updated_at": NOW} for i in range(1, BLOCK + 200)]
+    ix = build([])
+    ix.build(rows)
+    given = {id(v) for r in rows for v in (r["title"], r["body"], r["shortcut"], r["key"],
+                                           *r["tags"], *r["category_path"])}
+    kept = [*ix.ftitle.open, *ix.fbody.open, *ix.fshort.open, *ix.shortcut.open,
+            *ix.key.open, *ix.ftitle._open_originals.values(),
+            *ix.fbody._open_originals.values(), *(n for path in ix.category for n in path),
+            *(n for key in ix._paths for n in key)]
+    assert len(ix.shortcut.open) == 199
+    assert ix.ftitle._open_originals
+    assert not {id(s) for s in kept} & given
+    # and what the index shows is still the rows' text
+    doc = int(ix.doc_of.get(rows[-1]["id"]))
+    assert ix.title(doc) == rows[-1]["title"]
+    assert ix.category[doc] == rows[-1]["category_path"]
