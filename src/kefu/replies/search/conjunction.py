@@ -30,7 +30,8 @@ USAGE_MAX = 10.0  # usage part of a score is below this (engine.Search.usage)
 
 
 class Term:
-    """One term's candidate levels and its best match in a reply."""
+    """One term's candidate levels, and its verifiers: per level (``at``) and all of them,
+    best tier first (``verifiers``)."""
 
     def __init__(self, ix: OrgIndex, term: str) -> None:
         self.ix = ix
@@ -53,20 +54,6 @@ class Term:
             if tier != BODY:
                 heads.setdefault(tier, []).append(resolve(cands))
         self.levels = {t: u for t, arrays in heads.items() if (u := union(arrays)).size}
-
-    def match_at(self, doc: int, level: float) -> Match | None:
-        for verify in self.at[level]:
-            m = verify(doc)
-            if m is not None:
-                return m
-        return None
-
-    def best(self, doc: int) -> Match | None:
-        for verify in self.verifiers:
-            m = verify(doc)
-            if m is not None:
-                return m
-        return None
 
     def body(self, within: np.ndarray | None) -> np.ndarray:
         """Documents whose body may hold the term (among ``within`` if given)."""
@@ -121,17 +108,28 @@ def search_all_terms(s: E.Search, words: list[str]) -> None:
     def visit(docs: np.ndarray, usage: np.ndarray, bound: float,
               combo: tuple[float, ...]) -> bool:
         """Verify documents in the given order; True once nothing later can enter."""
+        # Per term, the verifiers to try in order (its level's; all of them for terms
+        # beyond those combined): the first match counts (Term.match_at, Term.best).
+        checks = [t.at[level] for t, level in zip(combined, combo, strict=True)]
+        checks += [t.verifiers for t in others]
+        limit, floor = s.limit, bound * 100
         for doc, u in zip(docs.tolist(), usage.tolist(), strict=True):
-            if len(best) >= s.limit and best[0] >= bound * 100 + u:
+            if len(best) >= limit and best[0] >= floor + u:
                 return True
             budget[0] -= 1
             if budget[0] < 0:
                 return True
-            found = [t.match_at(doc, level) for t, level in zip(combined, combo, strict=True)]
-            found += [t.best(doc) for t in others]
-            ms = [m for m in found if m is not None]
-            if len(ms) < len(found):
-                continue  # not at these levels (a candidate list is a superset)
+            ms: list[Match] = []
+            for verifiers in checks:
+                for verify in verifiers:
+                    found = verify(doc)
+                    if found is not None:
+                        ms.append(found)
+                        break
+                else:
+                    break  # not at this level (a candidate list is a superset)
+            if len(ms) < len(checks):
+                continue
             seen.add(doc)
             # The mean tier: a title hit for one term and a body hit for the other beats
             # two body hits, and usage only breaks ties between equally good matches.
