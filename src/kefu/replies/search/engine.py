@@ -90,10 +90,14 @@ class Search:
     def usage(self, docs: np.ndarray) -> np.ndarray:
         """Exact usage part of the score for a few documents."""
         ix = self.ix
-        score = np.log1p(np.exp(ix.team[docs] - self.now_offset)) + ix.updated[docs] * 1e-12
+        score = ix.team[docs]  # a copy: computed in place (a few small arrays less)
+        score -= self.now_offset
+        np.exp(score, out=score)
+        np.log1p(score, out=score)
+        score += ix.updated[docs] * 1e-12
         if self.own:
             score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
-        return np.minimum(score, 9.99)
+        return np.minimum(score, 9.99, out=score)
 
     def popular(self) -> Popular | None:
         """The most used replies and the member's own used ones: a ranking by usage looks
@@ -156,10 +160,15 @@ class Search:
                          want: int) -> int:
         hits = self.hits
         if isinstance(verify, Exact):  # every candidate matches: take the first ones
-            fresh = [(d, u) for d, u in zip(docs.tolist(), scores.tolist(), strict=True)
-                     if d not in hits][:want]
-            for (doc, usage), exact in zip(fresh, verify.matches([d for d, _u in fresh]),
-                                           strict=True):
+            fresh: list[int] = []
+            usages: list[float] = []
+            for d, u in zip(docs.tolist(), scores.tolist(), strict=True):
+                if d not in hits:
+                    fresh.append(d)
+                    usages.append(u)
+                    if len(fresh) == want:
+                        break
+            for doc, usage, exact in zip(fresh, usages, verify.matches(fresh), strict=True):
                 self._hit(doc, usage, exact)
             return len(fresh)
         got = 0
