@@ -80,3 +80,18 @@ def test_titles_starting_with_common_initials_follow_uses_since_the_build():
     assert got[0] == "退快递费用"
     assert "提款方式" in got
     assert all(t.startswith(("退", "提")) for t in got)
+
+
+def test_after_many_uses_the_ranking_holds_and_the_index_asks_to_be_built_again():
+    # Given ten thousand titles read t…k…, numbered by their uses at the build
+    titles = [(f"关于退款{i}", 10 + i % 7) for i in range(10_000)]
+    ix = build(titles)
+    assert not ix.needs_rebuild()
+    # When two thousand of the least used are used a lot since (more than the popular
+    # replies the build set apart), the last of them most
+    for reply_id in range(8001, 10_001):
+        _use(ix, reply_id, 30 + (reply_id == 10_000) * 500)
+    # Then searches still rank by the uses of now, and the next one rebuilds the index
+    assert found(ix, "tk")[0] == "关于退款9999"
+    assert found(ix, "退款")[0] == "关于退款9999"
+    assert ix.needs_rebuild()

@@ -389,7 +389,8 @@ class OrgIndex(LibraryMasks):
     def needs_rebuild(self) -> bool:
         live = max(1, self.n - self.dead)
         appended = self.n - self.rank.ranked  # numbered in no usage order (rank.py)
-        return self.dead > 2000 or self.dead > live // 2 or appended > max(2000, self.rank.ranked)
+        return (self.dead > 2000 or self.dead > live // 2
+                or appended > max(2000, self.rank.ranked) or self.rank.stale())
 
     def nbytes(self) -> int:
         arrays = sum(p.nbytes() for p in (self.title_grams, self.title_start, self.short_grams,

@@ -26,6 +26,35 @@ from kefu.replies.search.postings import EMPTY, intersect, union
 
 POPULAR_SHARE = 8  # the popular prefix: the most used 1/8 of the replies ...
 POPULAR_MIN = 1024  # ... and at least this many
+STALE_MIN = 8 * POPULAR_MIN  # (StaticRank.stale)
+
+
+class DocSet:
+    """A growing set of documents, read as a sorted array: additions wait in a list and
+    are merged on the next read, so a use costs O(1) and the first search after it one
+    merge of arrays (sorting the whole set again took milliseconds at tens of thousands)."""
+
+    __slots__ = ("_arr", "_members", "_new")
+
+    def __init__(self) -> None:
+        self._members: set[int] = set()
+        self._new: list[int] = []
+        self._arr = EMPTY
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def add(self, doc: int) -> None:
+        if doc not in self._members:
+            self._members.add(doc)
+            self._new.append(doc)
+
+    def array(self) -> np.ndarray:
+        if self._new:  # none of them is in the array yet (the set says so)
+            new = np.sort(np.array(self._new, dtype=np.int32))
+            self._arr = np.insert(self._arr, np.searchsorted(self._arr, new), new)
+            self._new = []
+        return self._arr
 
 
 class StaticRank:
@@ -33,10 +62,8 @@ class StaticRank:
         self.ranked = 0  # documents below this were numbered in prior order by the build
         self.top = 0  # the popular prefix: documents below this
         self.top_min = math.inf  # the lowest prior in it at the build
-        self.moved: set[int] = set()  # ranked documents whose prior changed since
-        self.climbers: set[int] = set()  # documents past the prefix with a prior ≥ top_min
-        self._sorted: dict[str, tuple[int, np.ndarray]] = {}
-        self._epoch = 0
+        self.moved = DocSet()  # ranked documents whose prior changed since
+        self.climbers = DocSet()  # documents past the prefix with a prior ≥ top_min
 
     @staticmethod
     def order(prior: np.ndarray) -> np.ndarray:
@@ -49,9 +76,8 @@ class StaticRank:
         self.ranked = n
         self.top = min(n, max(POPULAR_MIN, n // POPULAR_SHARE))
         self.top_min = float(prior[self.top - 1]) if self.top else math.inf
-        self.moved.clear()
-        self.climbers.clear()
-        self._epoch += 1
+        self.moved = DocSet()
+        self.climbers = DocSet()
 
     def note(self, doc: int, prior: float) -> None:
         """A document's prior changed, or the document was appended."""
@@ -59,54 +85,60 @@ class StaticRank:
             self.moved.add(doc)
         if doc >= self.top and prior >= self.top_min:
             self.climbers.add(doc)
-        self._epoch += 1
-
-    def _docs(self, name: str) -> np.ndarray:
-        cached = self._sorted.get(name)
-        if cached is None or cached[0] != self._epoch:
-            docs: set[int] = getattr(self, name)
-            arr = np.fromiter(sorted(docs), dtype=np.int32, count=len(docs))
-            cached = self._sorted[name] = (self._epoch, arr)
-        return cached[1]
 
     def head(self, cands: np.ndarray, k: int, prior: np.ndarray) -> np.ndarray | None:
         """Candidates (sorted) holding the ``k`` with the highest prior: the first ``k``,
         plus those that may have passed them since the build. None when the order is too
         stale to help (most candidates appended since, or many moved)."""
         cut = int(np.searchsorted(cands, self.ranked))
-        if cut < 2 * k or len(self.moved) * 4 > self.ranked:
+        if cut < 2 * k or len(self.moved) * 4 > self.ranked:  # (see stale)
             return None
         head = cands[:k]
         parts = [head]
         if cut < cands.size:  # appended since the build: their best k
-            tail = cands[cut:]
-            if tail.size > k:
-                tail = tail[np.argpartition(prior[tail], tail.size - k)[-k:]]
-            parts.append(tail)
+            parts.append(_best(cands[cut:], k, prior))
         if self.moved:
             # Every other ranked candidate still has its build prior, at most that of the
             # k-th, which is at most the lowest prior of the head now.
-            moved = intersect(cands[k:cut], self._docs("moved"))
+            moved = intersect(cands[k:cut], self.moved.array())
             if moved.size:
-                parts.append(moved[prior[moved] >= prior[head].min()])
+                parts.append(_best(moved[prior[moved] >= prior[head].min()], k, prior))
         return union(parts) if len(parts) > 1 else head
 
     def popular(self, own: np.ndarray) -> Popular:
         """The popular documents of one search: the prefix, the climbers and the member's
         own used replies."""
-        climbers = self._docs("climbers")
+        climbers = self.climbers.array()
         mine = own[own >= self.top]
         extra = union([climbers, mine]) if mine.size else climbers
         return Popular(self.top, extra)
+
+    def stale(self) -> bool:
+        """Whether usage moved so far from the build's order that the shortcuts above
+        help little: a quarter of the replies moved, or more climbers than the popular
+        prefix holds. The next build orders everything again. Never below 8,192 replies:
+        lists are short there, and rebuilding after every few dozen uses would buy
+        nothing."""
+        if self.ranked < STALE_MIN:
+            return False
+        return len(self.moved) * 4 > self.ranked or len(self.climbers) > self.top
+
+
+def _best(docs: np.ndarray, k: int, prior: np.ndarray) -> np.ndarray:
+    """The ``k`` of ``docs`` with the highest prior (sorted), or all of them if fewer."""
+    if docs.size <= k:
+        return docs
+    return np.sort(docs[np.argpartition(prior[docs], docs.size - k)[-k:]])
 
 
 class Popular:
     """A set of documents: those below ``top`` and the sorted ``extra`` (all ≥ top)."""
 
-    __slots__ = ("extra", "top")
+    __slots__ = ("_mask", "extra", "top")
 
     def __init__(self, top: int, extra: np.ndarray) -> None:
         self.top, self.extra = top, extra
+        self._mask: np.ndarray | None = None
 
     def docs(self, docs: np.ndarray) -> np.ndarray:
         """Those of sorted ``docs`` in the set."""
@@ -121,6 +153,11 @@ class Popular:
         head = occ[: int(np.searchsorted(occ, self.top << POS_BITS))]
         if self.extra.size == 0 or head.size == occ.size:
             return head
+        if self.extra.size * 16 > occ.size - head.size:
+            # Many extras (a long-lived index whose usage moved): test each entry instead
+            # of a range per extra document.
+            tail = occ[head.size:]
+            return np.concatenate((head, tail[self._in_extra(tail >> POS_BITS)]))
         first = self.extra.astype(np.int64) << POS_BITS
         lo = np.searchsorted(occ, first)
         n = np.searchsorted(occ, first + (1 << POS_BITS)) - lo
@@ -132,5 +169,9 @@ class Popular:
         within = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
         return np.concatenate((head, occ[np.repeat(lo, n) + within]))
 
-
-NONE = Popular(0, EMPTY)
+    def _in_extra(self, docs: np.ndarray) -> np.ndarray:
+        last = int(self.extra[-1])
+        if self._mask is None:
+            self._mask = np.zeros(last + 2, dtype=bool)  # the last slot: beyond them all
+            self._mask[self.extra] = True
+        return self._mask[np.minimum(docs, last + 1)]
