@@ -16,28 +16,36 @@ def _use(ix, reply_id: int, times: int, member: int = 99) -> None:
 
 def test_a_reply_used_after_the_build_passes_the_most_used_of_a_long_list():
     # Given six hundred replies about 退款, most used first by number, and one never used
-    titles = [(f"退款说明{i}", 600 - i) for i in range(600)] + [("退款到账时间", 0)]
+    titles = [(f"退款说明{i}", 600 - i) for i in range(600)] + [("退款到账时间", 0),
+                                                              ("退款原路返回", 0)]
     ix = build(titles)
     assert np.all(np.diff(ix.prior[: ix.n]) <= 0)  # numbered most used first
     assert found(ix, "退款")[0] == "退款说明0"
     # When the team uses the forgotten one more than any other since the build
-    _use(ix, len(titles), 3000)
+    _use(ix, len(titles) - 1, 3000)
     # Then it leads the list at once, without a rebuild
     got = found(ix, "退款")
     assert got[0] == "退款到账时间"
     assert got[1:4] == ["退款说明0", "退款说明1", "退款说明2"]
+    # And another one used still more after that search passes it too
+    _use(ix, len(titles), 4000)
+    assert found(ix, "退款")[:2] == ["退款原路返回", "退款到账时间"]
 
 
 def test_a_reply_used_after_the_build_joins_the_popular_ones_for_common_initials():
     # Given ten thousand titles read t…k… (too many to match all for "tk"), and one
     # never used
-    titles = [(f"关于退款{i}", 10 + i % 7) for i in range(10_000)] + [("关于特快专递", 0)]
+    titles = [(f"关于退款{i}", 10 + i % 7) for i in range(10_000)]
+    titles += [("关于特快专递", 0), ("关于提款到卡", 0)]
     ix = build(titles)
     assert "关于特快专递" not in found(ix, "tk")
     # When it becomes the team's most used reply
-    _use(ix, len(titles), 5000)
+    _use(ix, len(titles) - 1, 5000)
     # Then "tk" puts it first
     assert found(ix, "tk")[0] == "关于特快专递"
+    # And one used still more after that search comes before it
+    _use(ix, len(titles), 6000)
+    assert found(ix, "tk")[:2] == ["关于提款到卡", "关于特快专递"]
 
 
 def test_an_edited_reply_keeps_its_place_though_numbered_after_the_build():

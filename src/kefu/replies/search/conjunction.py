@@ -109,7 +109,7 @@ def search_all_terms(s: E.Search, words: list[str]) -> None:
               combo: tuple[float, ...]) -> bool:
         """Verify documents in the given order; True once nothing later can enter."""
         # Per term, the verifiers to try in order (its level's; all of them for terms
-        # beyond those combined): the first match counts (Term.match_at, Term.best).
+        # beyond those combined): the first match counts.
         checks = [t.at[level] for t, level in zip(combined, combo, strict=True)]
         checks += [t.verifiers for t in others]
         limit, floor = s.limit, bound * 100

@@ -31,7 +31,7 @@ from kefu.replies.search.lookups import CodeMap, DocMap
 from kefu.replies.search.postings import Postings
 from kefu.replies.search.rank import StaticRank
 from kefu.replies.search.text import readings
-from kefu.replies.search.texts import Texts, own_copies
+from kefu.replies.search.texts import Texts, own_copy
 
 T0 = 1_700_000_000.0  # fixed epoch for decayed usage sums
 HALF_LIFE_DAYS = 30.0
@@ -227,7 +227,7 @@ class OrgIndex(LibraryMasks):
         for path in col([tuple(r.get("category_path") or ()) for r in rows]):
             names = paths.get(path)
             if names is None:  # copies: a row's string would pin its memory (texts.py)
-                names = own_copies(path)
+                names = [own_copy(name) for name in path]
                 paths[tuple(names)] = names
             self.category.append(names)
         sl = slice(first, first + count)
@@ -281,8 +281,9 @@ class OrgIndex(LibraryMasks):
 
     def _set_prior(self, sl: slice) -> None:
         self.prior[sl] = _prior(self.team[sl], self.updated[sl])
-        if self.rank.ranked and sl.stop - sl.start == 1:  # after a build: a use or an edit
-            self.rank.note(sl.start, float(self.prior[sl.start]))
+        if self.rank.ranked:  # after a build: a use, an edit or a new reply
+            for doc, prior in enumerate(self.prior[sl].tolist(), start=sl.start):
+                self.rank.note(doc, prior)
 
     def _append(self, row: dict[str, Any]) -> tuple[int, str]:
         docs, folded = self._append_many([row])

@@ -189,20 +189,19 @@ def collect(found: list[tuple[np.ndarray, int]]) -> Found:
     found = [(occ, k) for occ, k in found if occ.size]
     if not found:
         return NOTHING
-    if len(found) == 1:  # the usual case: one reading matched
+    if len(found) == 1:  # the usual case: one reading matched, already in order
         occ, k = found[0]
-        docs = occ >> POS_BITS
-        first = _firsts(docs)
-        return Found(docs[first].astype(np.int32), (occ[first] & POS_MASK).astype(np.int32),
-                     np.full(first.size, k, dtype=np.int32))
-    occ = np.concatenate([o for o, _k in found])
-    length = np.concatenate([np.full(o.size, k, dtype=np.int32) for o, k in found])
-    order = np.argsort(occ, kind="stable")
-    occ, length = occ[order], length[order]
+        length = None
+    else:
+        occ = np.concatenate([o for o, _k in found])
+        length = np.concatenate([np.full(o.size, k, dtype=np.int32) for o, k in found])
+        order = np.argsort(occ, kind="stable")
+        occ, length = occ[order], length[order]
     docs = occ >> POS_BITS
     first = _firsts(docs)
+    lengths = np.full(first.size, k, dtype=np.int32) if length is None else length[first]
     return Found(docs[first].astype(np.int32), (occ[first] & POS_MASK).astype(np.int32),
-                 length[first])
+                 lengths)
 
 
 def _firsts(docs: np.ndarray) -> np.ndarray:

@@ -130,10 +130,6 @@ def own_copy(text: str) -> str:
     return "".join((text, ""))
 
 
-def own_copies(texts: tuple[str, ...]) -> list[str]:
-    return [own_copy(t) for t in texts]
-
-
 def _small(values: np.ndarray) -> np.ndarray:
     """Positions in a block and code points of changed characters fit 16 bits nearly always
     (a block under 65,536 characters; folding changes only characters of the BMP)."""
