@@ -3,9 +3,14 @@ and edits made after the build exactly as if the index had been built again."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import numpy as np
 
 from kefu.replies.search import engine
+from kefu.replies.libraryset import LibraryInfo
+from kefu.replies.search.index import OrgIndex
 from tests.replies.test_search_engine import NOW, build, found
 
 
@@ -103,3 +108,44 @@ def test_after_many_uses_the_ranking_holds_and_the_index_asks_to_be_built_again(
     assert found(ix, "tk")[0] == "关于退款9999"
     assert found(ix, "退款")[0] == "关于退款9999"
     assert ix.needs_rebuild()
+
+
+def _long_list(bodies: dict[int, str] | None = None) -> tuple[OrgIndex, list[str]]:
+    """Three thousand titles starting 退款, most used first by number (ids from 1); bodies
+    "详见页面说明" unless given."""
+    titles = [f"退款说明{i}" for i in range(3000)]
+    rows: list[dict[str, Any]] = [
+        {"id": i, "title": title, "body": (bodies or {}).get(i, "详见页面说明"),
+         "library_id": 1, "usage_count": 3000 - i, "last_used_at": NOW,
+         "updated_at": NOW - timedelta(minutes=i)}
+        for i, title in enumerate(titles, start=1)]
+    ix = OrgIndex(1)
+    ix.set_libraries([LibraryInfo(1, "company", None, None)])
+    ix.build(rows)
+    return ix, titles
+
+
+def test_and_over_a_long_list_follows_uses_since_the_build():
+    # Given 3,000 titles starting 退款 whose bodies all say 页面: "退款 页面" looks at the
+    # first entries of the long list first (numbered by usage)
+    ix, titles = _long_list()
+    assert found(ix, "退款 页面")[:3] == titles[:3]
+    # When the team uses one far down the list more than any other since the build
+    _use(ix, 2900, 6000)
+    # And the searching member used another one far down themself
+    ix.own[7] = {2500: 2.0}
+    ix.usage_epoch += 1
+    # Then both come first: the team's favourite, then the member's own (counted double)
+    assert found(ix, "退款 页面")[:3] == [titles[2899], titles[2499], titles[0]]
+
+
+def test_and_over_a_long_list_looks_past_its_first_entries_when_they_match_too_few():
+    # Given 3,000 titles starting 退款, and 运费险 in two bodies among the most used and
+    # in many far down the list
+    bodies = {i: "运费险说明" for i in (5, 10, *range(2501, 2600))}
+    ix, titles = _long_list(bodies)
+    # Then "退款 运费险" lists the two, then the most used of those far down, in order
+    got = found(ix, "退款 运费险")
+    assert got == [titles[4], titles[9], *titles[2500:2508]]
+    # And a term only far down is found too
+    assert found(ix, "退款说明2555 运费险") == [titles[2555]]

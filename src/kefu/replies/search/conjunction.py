@@ -31,7 +31,7 @@ USAGE_MAX = 10.0  # usage part of a score is below this (engine.Search.usage)
 
 class Term:
     """One term's candidate levels, and its verifiers: per level (``at``) and all of them,
-    best tier first (``verifiers``)."""
+    best tier first (``verifiers``, only for terms beyond those combined)."""
 
     def __init__(self, ix: OrgIndex, term: str) -> None:
         self.ix = ix
@@ -42,11 +42,12 @@ class Term:
             members = set(codes.tolist())
             groups.append((6.0, codes, lambda d: Match(6, "shortcut") if d in members
                            else None))
-        groups += E.literal_groups(ix, term)
-        atoms = Q.parse_atoms(term)
-        if atoms is not None and atoms.has_latin:
+        literal = E.literal_groups(ix, term)
+        self.body_cands = literal[-1][1]
+        groups += literal
+        if (atoms := Q.latin_atoms(term)) is not None:
             groups += pinyin_groups(ix, atoms)
-        self.verifiers = [v for _t, _c, v in sorted(groups, key=lambda g: -g[0])]
+        self.groups = groups
         self.at: dict[float, list[Verify]] = {}  # verifiers of each level
         heads: dict[float, list[np.ndarray]] = {}
         for tier, cands, verify in groups:
@@ -55,12 +56,14 @@ class Term:
                 heads.setdefault(tier, []).append(resolve(cands))
         self.levels = {t: u for t, arrays in heads.items() if (u := union(arrays)).size}
 
+    def verifiers(self) -> list[Verify]:
+        return [v for _t, _c, v in sorted(self.groups, key=lambda g: -g[0])]
+
     def body(self, within: np.ndarray | None) -> np.ndarray:
         """Documents whose body may hold the term (among ``within`` if given)."""
         body = self.ix.body_grams
         if within is None or len(self.term) == 1:
-            found = E.literal_groups(self.ix, self.term)[-1][1]
-            docs = resolve(found)
+            docs = resolve(self.body_cands)
             return docs if within is None else intersect(within, docs)
         text = self.term
         for a, b in itertools.pairwise(text):
@@ -82,27 +85,59 @@ def _combos(terms: list[Term]) -> list[tuple[float, tuple[float, ...]]]:
     return combos
 
 
-def _docs_of(terms: list[Term], combo: tuple[float, ...]) -> np.ndarray:
+def _docs_of(s: E.Search, terms: list[Term], combo: tuple[float, ...],
+             window: int | None) -> tuple[np.ndarray, int | None]:
+    """The documents of a combination the member may see; or, when the shortest list is
+    longer than ``window``, those among its first ``window`` entries and the documents
+    that may rank above them, with the first document after them (see _window)."""
     heads = sorted((t.levels[level] for t, level in zip(terms, combo, strict=True)
                     if level != BODY), key=len)
-    docs: np.ndarray | None = None
-    for arr in heads:
-        docs = arr if docs is None else intersect(docs, arr)
-        if docs.size == 0:
-            return EMPTY
+    if not heads:  # the term is in no title: its body candidates
+        first = combo.index(BODY)
+        heads = [terms[first].body(None)]
+        combo = (*combo[:first], -1.0, *combo[first + 1:])
+    base, edge = heads[0], None
+    if window is not None and (cut := _window(s, base, window)) is not None:
+        base, edge = cut
+    for arr in heads[1:]:
+        base = intersect(base, arr)
+        if base.size == 0:
+            return EMPTY, edge
     for t, level in zip(terms, combo, strict=True):
         if level == BODY:
-            docs = t.body(docs)
-            if docs.size == 0:
-                return EMPTY
-    return EMPTY if docs is None else docs
+            base = t.body(base)
+            if base.size == 0:
+                return EMPTY, edge
+    return s._allowed(base), edge
+
+
+WINDOW = 256  # entries of a long list looked at first
+
+
+def _window(s: E.Search, docs: np.ndarray, cap: int) -> tuple[np.ndarray, int] | None:
+    """Documents are numbered by usage (rank.py), so a long list's first entries are its
+    most used: those, plus every later one that may have passed them since the build
+    (moved or appended, or used by the member), and the first document after them.
+    Every other document after them is used at most as much as that one."""
+    rank = s.ix.rank
+    if docs.size <= 4 * cap or rank.many_moved():
+        return None
+    cut = int(np.searchsorted(docs, rank.ranked))
+    if cut <= cap:
+        return None
+    later = docs[cap:cut]
+    extra = [intersect(later, rank.moved.array())] if rank.moved else []
+    if s.own_docs.size:
+        extra.append(intersect(later, s.own_docs))
+    parts = [docs[:cap], union(extra), docs[cut:]] if extra else [docs[:cap], docs[cut:]]
+    return np.concatenate(parts), int(docs[cap])
 
 
 def search_all_terms(s: E.Search, words: list[str]) -> None:
     terms = [Term(s.ix, w) for w in words]
     combined, others = terms[:MAX_TERMS_COMBINED], terms[MAX_TERMS_COMBINED:]
     best: list[float] = []  # min-heap of the best `limit` scores so far
-    seen: set[int] = set()
+    hits = s.hits  # every reply verified so far is in it (the search starts empty)
     budget = [E.MAX_VERIFY]
 
     def visit(docs: np.ndarray, usage: np.ndarray, bound: float,
@@ -111,11 +146,13 @@ def search_all_terms(s: E.Search, words: list[str]) -> None:
         # Per term, the verifiers to try in order (its level's; all of them for terms
         # beyond those combined): the first match counts.
         checks = [t.at[level] for t, level in zip(combined, combo, strict=True)]
-        checks += [t.verifiers for t in others]
-        limit, floor = s.limit, bound * 100
+        checks += [t.verifiers() for t in others]
+        limit, floor, n = s.limit, bound * 100, len(checks)
         for doc, u in zip(docs.tolist(), usage.tolist(), strict=True):
             if len(best) >= limit and best[0] >= floor + u:
                 return True
+            if doc in hits:  # found through a better combination
+                continue
             budget[0] -= 1
             if budget[0] < 0:
                 return True
@@ -128,34 +165,44 @@ def search_all_terms(s: E.Search, words: list[str]) -> None:
                         break
                 else:
                     break  # not at this level (a candidate list is a superset)
-            if len(ms) < len(checks):
+            if len(ms) < n:
                 continue
-            seen.add(doc)
             # The mean tier: a title hit for one term and a body hit for the other beats
             # two body hits, and usage only breaks ties between equally good matches.
-            m = Match(sum(x.tier for x in ms) / len(ms), "+".join(x.kind for x in ms),
-                        [sp for x in ms for sp in x.title], [sp for x in ms for sp in x.body])
-            s._hit(doc, u, m)
-            score = m.tier * 100 + u
-            if len(best) < s.limit:
+            title: list[tuple[int, int]] = []
+            body: list[tuple[int, int]] = []
+            tier = 0.0
+            for x in ms:
+                tier += x.tier
+                title += x.title
+                body += x.body
+            tier /= n
+            s._hit(doc, u, Match(tier, "+".join([x.kind for x in ms]), title, body))
+            score = tier * 100 + u
+            if len(best) < limit:
                 heapq.heappush(best, score)
             elif score > best[0]:
                 heapq.heapreplace(best, score)
         return False
 
+    k = 4 * s.limit + 16
     for bound, combo in _combos(combined):
         if budget[0] < 0 or (len(best) >= s.limit and best[0] >= bound * 100 + USAGE_MAX):
             break
-        docs = s._allowed(_docs_of(combined, combo))
-        if docs.size and seen:
-            docs = docs[~np.isin(docs, np.fromiter(seen, np.int32, len(seen)))]
-        if docs.size == 0:
-            continue
+        docs, edge = _docs_of(s, combined, combo, WINDOW)
         # Usage order, exactly for the best few by the static prior and the member's own
-        # used replies; the rest (rarely reached) in prior order.
-        pool, more = s.pool(docs, 4 * s.limit + 16)
-        usage = s.usage(pool)
-        order = np.argsort(-usage, kind="stable")
-        if not visit(pool[order], usage[order], bound, combo) and more:
+        # used replies; the rest (rarely reached) in prior order. Replies already found
+        # through a better combination are skipped as they come.
+        pool, more, done = EMPTY, False, False
+        if docs.size:
+            pool, more = s.pool(docs, k)
+            usage = s.usage(pool)
+            order = np.argsort(-usage, kind="stable")
+            done = visit(pool[order], usage[order], bound, combo)
+        if edge is not None:  # a window: enough unless a document after it may enter
+            if len(best) >= s.limit and best[0] >= bound * 100 + s.usage_of(edge):
+                continue
+            docs, more, done = _docs_of(s, combined, combo, None)[0], True, False
+        if not done and more:
             rest = s.rest(docs, pool)
             visit(rest, s.usage(rest), bound, combo)

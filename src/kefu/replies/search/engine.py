@@ -99,6 +99,13 @@ class Search:
             score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
         return np.minimum(score, 9.99, out=score)
 
+    def usage_of(self, doc: int) -> float:
+        """``usage`` of one document, without arrays."""
+        ix = self.ix
+        score = math.log1p(math.exp(float(ix.team[doc]) - self.now_offset))
+        score += float(ix.updated[doc]) * 1e-12 + 2.0 * math.log1p(self.own.get(doc, 0.0))
+        return min(score, 9.99)
+
     def popular(self) -> Popular | None:
         """The most used replies and the member's own used ones: a ranking by usage looks
         there first (pinyin.Matcher.anywhere). None before any build has ranked them."""
@@ -307,16 +314,15 @@ def search_term(s: Search, term: str) -> None:
     groups: list[tuple[float, Cands, Verify]] = [
         (6, code_docs, lambda d: Match(6, "shortcut"))]
     groups += literal_groups(ix, term)
-    atoms = Q.parse_atoms(term)
-    if atoms is not None and atoms.has_latin:
-        groups += pinyin_groups(ix, atoms, popular=s.popular())
+    if (latin := Q.latin_atoms(term)) is not None:
+        groups += pinyin_groups(ix, latin, popular=s.popular())
     _run_tiers(s, groups)
     if len(s.hits) >= min(s.limit, TYPO_THRESHOLD) or term.startswith("/"):
         return  # a /shortcut is a code: near misses would only mislead
     # Typo passes, only when exact matching found too little.
     s.max_verify = TYPO_MAX_VERIFY
     has_han = any(is_han(ch) for ch in term)
-    if atoms is not None:
+    if (atoms := latin or Q.parse_atoms(term)) is not None:
         # Same-sound matching changes nothing for pinyin typed as letters; similar sounds do.
         modes = ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)) if has_han else ((Q.FUZZY, 3.0),)
         for mode, shift in modes:
@@ -379,8 +385,7 @@ def _prefix_fallback(s: Search, term: str) -> None:
     for cut in range(len(term) - 1, shortest - 1, -1):
         part = term[:cut]
         groups = [(0.0, c, _shift(v, 0.0)) for _t, c, v in literal_groups(s.ix, part)]
-        atoms = Q.parse_atoms(part)
-        if atoms is not None and atoms.has_latin:
+        if (atoms := Q.latin_atoms(part)) is not None:
             groups += [(0.0, c, _shift(v, 0.0)) for _t, c, v in pinyin_groups(s.ix, atoms)]
         _run_tiers(s, groups)
         if s.hits:

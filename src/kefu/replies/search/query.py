@@ -24,6 +24,7 @@ from kefu.replies.search.text import fuzzy_key, is_han, readings, syllable_prefi
 
 EXACT, HOMOPHONE, FUZZY = 0, 1, 2
 _ATOM_RE = re.compile(r"[a-z0-9]+|.", re.S)
+_LATIN_RE = re.compile(r"[a-z0-9]")
 _CANNOT_START = frozenset("iuv")
 
 
@@ -47,6 +48,15 @@ def parse_atoms(term: str) -> Atoms | None:
         if len(a) == 1 and not (is_han(a) or (a.isascii() and a.isalnum())):
             return None
     return Atoms(items) if items else None
+
+
+def latin_atoms(term: str) -> Atoms | None:
+    """Atoms of a term with latin letters or digits that can be pinyin, else None: most
+    terms are 汉字 alone, and the test spares them the parse."""
+    if _LATIN_RE.search(term) is None:
+        return None
+    atoms = parse_atoms(term)
+    return atoms if atoms is not None and atoms.has_latin else None
 
 
 @functools.cache

@@ -91,7 +91,7 @@ class StaticRank:
         plus those that may have passed them since the build. None when the order is too
         stale to help (most candidates appended since, or many moved)."""
         cut = int(np.searchsorted(cands, self.ranked))
-        if cut < 2 * k or self._many_moved():
+        if cut < 2 * k or self.many_moved():
             return None
         head = cands[:k]
         parts = [head]
@@ -121,9 +121,9 @@ class StaticRank:
         nothing."""
         if self.ranked < STALE_MIN:
             return False
-        return self._many_moved() or len(self.climbers) > self.top
+        return self.many_moved() or len(self.climbers) > self.top
 
-    def _many_moved(self) -> bool:
+    def many_moved(self) -> bool:
         return len(self.moved) * 4 > self.ranked
 
 
