@@ -347,3 +347,25 @@ def test_several_terms_find_the_best_match_among_many_weaker_ones(api, superviso
     got = titles(api(supervisor).get("replies/search", data={"q": "发货 运费"}))
     assert got[0] == "运费险与发货"
     assert len(got) == 10
+
+
+@pytest.mark.django_db
+def test_a_use_counted_in_the_rows_an_index_read_is_not_counted_again(supervisor, library):
+    # Given an index just built from the database
+    REGISTRY.clear()
+    ix = REGISTRY.get(supervisor.organization_id)
+    reply = library["还款方式"]
+    doc = ix.doc_of.get(reply.id)
+    before = float(ix.team[doc])
+
+    def use_event(at: float) -> dict[str, Any]:
+        return {"type": "reply_uses", "op": "add", "id": reply.id,
+                "member_id": supervisor.id, "at": at}
+
+    # When the event of a use made before the rows were read arrives (replayed after a
+    # build that read the database while it was on its way)
+    REGISTRY.apply(supervisor.organization_id, ix, use_event(ix.read_at - 1))
+    # Then it is not counted twice; a use made after the read is counted
+    assert float(ix.team[doc]) == before
+    REGISTRY.apply(supervisor.organization_id, ix, use_event(ix.read_at + 1))
+    assert float(ix.team[doc]) > before

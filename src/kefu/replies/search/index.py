@@ -123,6 +123,7 @@ class OrgIndex(LibraryMasks):
         self.lock = threading.RLock()
         self.vocab = vocabulary()
         self.built_at = time.time()
+        self.read_at = 0.0  # when the rows it was built from were read (registry)
         self.last_used = time.monotonic()
         self._init_libraries()
         # per document: folded texts (with the originals for what results show)

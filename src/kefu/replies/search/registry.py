@@ -55,7 +55,9 @@ class Registry(OrgCache[OrgIndex]):
         elif kind == "reply_categories" and ev.get("category"):
             cat = ev["category"]
             self.categories.setdefault(org_id, {})[cat["id"]] = cat["parent_id"] or cat["id"]
-        elif kind == "reply_uses":
+        elif kind == "reply_uses" and float(ev["at"]) >= ix.read_at:
+            # (an earlier use is counted in the rows the index was built from: the uses
+            # that arrive during a build are applied once more after it, see OrgCache)
             ix.record_use(int(ev["id"]), int(ev["member_id"]), float(ev["at"]))
 
 
@@ -107,6 +109,7 @@ def load_rows(org_id: int) -> list[dict[str, Any]]:
 def build_index(org_id: int) -> OrgIndex:
     started = time.perf_counter()
     ix = OrgIndex(org_id)
+    ix.read_at = time.time()
     ix.set_libraries(library_infos(org_id))
     ix.build(load_rows(org_id))
     release_memory()  # the rows are gone now: hand their pages back too
