@@ -3,6 +3,8 @@ built straight from rows, as the registry builds it from the database."""
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,3 +92,24 @@ def test_dense_posting_lists_as_bitmaps_answer_like_arrays():
     for lo in (1, 2, 3):
         assert np.array_equal(plain.range_docs(lo << 21, (lo + 1) << 21),
                               packed.range_docs(lo << 21, (lo + 1) << 21)), lo
+
+
+def test_usage_scores_decay_with_time_and_keep_their_order(monkeypatch):
+    # Given replies used 900, 30 and 0 times
+    ix = build([("退款说明甲", 900), ("退款说明乙", 30), ("退款说明丙", 0)])
+    viewer = engine.Viewer(7, frozenset({1}))
+
+    def scores() -> list[tuple[str, float]]:
+        return [(ix.title(h.doc), h.score) for h in engine.search(ix, viewer, "退款")]
+
+    now = scores()
+    # When the next search comes a half-life (30 days) later, with no use meanwhile
+    later = time.time() + 30 * 86400
+    monkeypatch.setattr(engine.time, "time", lambda: later)
+    then = scores()
+    # Then the same order, each used reply's usage about halved (log(1 + uses))
+    assert [t for t, _ in then] == [t for t, _ in now] == ["退款说明甲", "退款说明乙",
+                                                           "退款说明丙"]
+    for (_t, before), (_t2, after), uses in zip(now, then, (900, 30), strict=False):
+        assert abs((after % 100) - math.log1p(math.expm1(before % 100) / 2)) < 0.01, uses
+    assert then[2][1] == now[2][1]  # never used: nothing to decay

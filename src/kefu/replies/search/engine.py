@@ -69,7 +69,7 @@ class Search:
         self.category_id = category_id
         self.hits: dict[int, Hit] = {}
         self.max_verify = MAX_VERIFY  # typo passes lower it: they are a fallback
-        self.now_offset = (time.time() - T0) / TAU
+        self.team_usage = index.usage_now((time.time() - T0) / TAU)
         self.mask = index.visibility_mask(viewer.visible_library_ids)
         self.own, self.own_docs = index.own_docs(viewer.member_id)
         self._popular: Popular | None = None
@@ -89,21 +89,14 @@ class Search:
 
     def usage(self, docs: np.ndarray) -> np.ndarray:
         """Exact usage part of the score for a few documents."""
-        ix = self.ix
-        score = ix.team[docs]  # a copy: computed in place (a few small arrays less)
-        score -= self.now_offset
-        np.exp(score, out=score)
-        np.log1p(score, out=score)
-        score += ix.updated[docs] * 1e-12
+        score = self.team_usage[docs]  # a copy
         if self.own:
             score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
         return np.minimum(score, 9.99, out=score)
 
     def usage_of(self, doc: int) -> float:
         """``usage`` of one document, without arrays."""
-        ix = self.ix
-        score = math.log1p(math.exp(float(ix.team[doc]) - self.now_offset))
-        score += float(ix.updated[doc]) * 1e-12 + 2.0 * math.log1p(self.own.get(doc, 0.0))
+        score = float(self.team_usage[doc]) + 2.0 * math.log1p(self.own.get(doc, 0.0))
         return min(score, 9.99)
 
     def popular(self) -> Popular | None:

@@ -36,6 +36,7 @@ from kefu.replies.search.texts import Texts, own_copy
 T0 = 1_700_000_000.0  # fixed epoch for decayed usage sums
 HALF_LIFE_DAYS = 30.0
 TAU = HALF_LIFE_DAYS * 86400 / math.log(2)
+USAGE_REFRESH = 60 / TAU  # OrgIndex.usage_now: a minute
 SEP = "\x00"
 LETTER_BASE = 1024  # pinyin tokens: syllables 1..~420, literal letters/digits 1024+ord
 TOKEN_BITS = 11
@@ -124,6 +125,8 @@ class OrgIndex(LibraryMasks):
         self.vocab = vocabulary()
         self.built_at = time.time()
         self.read_at = 0.0  # when the rows it was built from were read (registry)
+        self._usage = np.empty(0, np.float64)  # usage_now's values, as of _usage_at
+        self._usage_at = 0.0
         self.last_used = time.monotonic()
         self._init_libraries()
         # per document: folded texts (with the originals for what results show)
@@ -282,6 +285,8 @@ class OrgIndex(LibraryMasks):
 
     def _set_prior(self, sl: slice) -> None:
         self.prior[sl] = _prior(self.team[sl], self.updated[sl])
+        if sl.stop <= self._usage.size:  # a use: its document's usage now
+            self._usage[sl] = _decayed(self.team[sl], self.updated[sl], self._usage_at)
         if self.rank.ranked:  # after a build: a use, an edit or a new reply
             for doc, prior in enumerate(self.prior[sl].tolist(), start=sl.start):
                 self.rank.note(doc, prior)
@@ -372,6 +377,21 @@ class OrgIndex(LibraryMasks):
                 mine[reply_id] = mine.get(reply_id, 0.0) + 1.0
             self.usage_epoch += 1
 
+    def usage_now(self, now_offset: float) -> np.ndarray:
+        """Every document's team usage, decayed to about now: recomputed when a minute has
+        passed (or documents were added), so a search gathers a few values instead of
+        computing them. Time decays every document alike, so the order it gives never
+        depends on when it was computed; only the shown scores move, by a minute's decay
+        at most (under 0.003%)."""
+        n, have = self.n, self._usage.size
+        if now_offset - self._usage_at > USAGE_REFRESH:
+            self._usage = _decayed(self.team[:n], self.updated[:n], now_offset)
+            self._usage_at = now_offset
+        elif have < n:  # replies added since
+            added = _decayed(self.team[have:n], self.updated[have:n], self._usage_at)
+            self._usage = np.concatenate((self._usage, added))
+        return self._usage
+
     def own_docs(self, member_id: int) -> tuple[dict[int, float], np.ndarray]:
         """A member's own uses by live document, and those documents sorted: kept until
         replies come or go or someone uses one, not recomputed for every search."""
@@ -415,6 +435,16 @@ def _usage(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     updated = np.array([r["updated_at"].timestamp() if r.get("updated_at") else 0.0
                         for r in rows], dtype=np.float64)
     return team, updated
+
+
+def _decayed(team: np.ndarray, updated: np.ndarray, now_offset: float) -> np.ndarray:
+    """Team usage decayed to ``now_offset`` ((now - T0) / TAU), on the scale of search
+    scores: log(1 + uses), plus recency of edit as a tie-breaker."""
+    score = team - now_offset
+    np.exp(score, out=score)
+    np.log1p(score, out=score)
+    score += updated * 1e-12
+    return score
 
 
 def _prior(team: np.ndarray, updated: np.ndarray) -> np.ndarray:
