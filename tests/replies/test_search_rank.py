@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from kefu.replies.search import engine
 from kefu.replies.libraryset import LibraryInfo
+from kefu.replies.search import engine
 from kefu.replies.search.index import OrgIndex
 from tests.replies.test_search_engine import NOW, build, found
 
@@ -142,7 +142,7 @@ def test_and_over_a_long_list_follows_uses_since_the_build():
 def test_and_over_a_long_list_looks_past_its_first_entries_when_they_match_too_few():
     # Given 3,000 titles starting 退款, and 运费险 in two bodies among the most used and
     # in many far down the list
-    bodies = {i: "运费险说明" for i in (5, 10, *range(2501, 2600))}
+    bodies = dict.fromkeys((5, 10, *range(2501, 2600)), "运费险说明")
     ix, titles = _long_list(bodies)
     # Then "退款 运费险" lists the two, then the most used of those far down, in order
     got = found(ix, "退款 运费险")

@@ -141,3 +141,25 @@ def test_agents_may_not_list_or_delete_examples(library: dict[str, Reply], agent
     assert LearnedExample.objects.count() == 1
     with pytest.raises(Forbidden):
         do_delete_example(agent, example)
+
+
+@pytest.mark.django_db
+def test_a_use_counted_in_the_rows_a_model_read_is_not_counted_again(
+        library: dict[str, Reply], supervisor: Member):
+    # Given a model just built from the database
+    model = REGISTRY.get(supervisor.organization_id)
+    reply = library["FH-01"]
+    slot = model.slot_of[reply.id]
+    before = float(model.usage[slot])
+
+    def use_event(at: float) -> dict[str, Any]:
+        return {"type": "reply_uses", "op": "add", "id": reply.id,
+                "member_id": supervisor.id, "at": at}
+
+    # When the event of a use made before the rows were read arrives (replayed after a
+    # build that read the database while it was on its way), it is not counted twice
+    REGISTRY.apply(supervisor.organization_id, model, use_event(model.read_at - 1))
+    assert float(model.usage[slot]) == before
+    # And a use made after the read is counted
+    REGISTRY.apply(supervisor.organization_id, model, use_event(model.read_at + 1))
+    assert float(model.usage[slot]) == before + 1

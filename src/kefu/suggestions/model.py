@@ -166,6 +166,7 @@ class OrgModel(LibraryMasks):
         self.encoder = encoder
         self.weights = weights or Weights()
         self.last_used = time.monotonic()
+        self.read_at = 0.0  # when the rows it was built from were read (registry)
         self._init_libraries()
         # per slot
         self.reply_id: list[int] = []

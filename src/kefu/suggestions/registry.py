@@ -56,7 +56,8 @@ class Registry(OrgCache[OrgModel]):
                 model.remove_reply(int(ev["id"]))
             elif ev.get("reply"):
                 model.upsert_reply(row_from_event(ev["reply"], {}))
-        elif kind == "reply_uses":
+        elif kind == "reply_uses" and float(ev["at"]) >= model.read_at:
+            # (earlier uses are counted in the rows read: see search.registry)
             model.record_use(int(ev["id"]))
         elif kind == "suggestion_examples":
             if op == "reload":
@@ -78,6 +79,7 @@ def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
     started = time.perf_counter()
     encoder = get_encoder()
     model = OrgModel(org_id, encoder, weights)
+    model.read_at = time.time()
     model.set_libraries(library_infos(org_id))
     rows = load_rows(org_id)
     vectors: list[Any] = [None] * len(rows)
