@@ -27,6 +27,7 @@ from kefu.replies.search.postings import EMPTY, Bits, intersect, union
 BODY = 2.0
 MAX_TERMS_COMBINED = 4  # beyond, later terms are checked only by verification
 USAGE_MAX = 10.0  # usage part of a score is below this (engine.Search.usage)
+TAKEN = -1.0  # (_docs_of) a term's level whose list is the starting one
 
 
 class Term:
@@ -88,14 +89,14 @@ def _combos(terms: list[Term]) -> list[tuple[float, tuple[float, ...]]]:
 def _docs_of(s: E.Search, terms: list[Term], combo: tuple[float, ...],
              window: int | None) -> tuple[np.ndarray, int | None]:
     """The documents of a combination the member may see; or, when the shortest list is
-    longer than ``window``, those among its first ``window`` entries and the documents
-    that may rank above them, with the first document after them (see _window)."""
+    long (over 4 × ``window``), those among its first ``window`` entries and the
+    documents that may rank above them, with the first document after them (_window)."""
     heads = sorted((t.levels[level] for t, level in zip(terms, combo, strict=True)
                     if level != BODY), key=len)
-    if not heads:  # the term is in no title: its body candidates
+    if not heads:  # every term only in bodies: the first one's body candidates
         first = combo.index(BODY)
         heads = [terms[first].body(None)]
-        combo = (*combo[:first], -1.0, *combo[first + 1:])
+        combo = (*combo[:first], TAKEN, *combo[first + 1:])  # not filtered again below
     base, edge = heads[0], None
     if window is not None and (cut := _window(s, base, window)) is not None:
         base, edge = cut
