@@ -90,7 +90,8 @@ def _docs_of(s: E.Search, terms: list[Term], combo: tuple[float, ...],
              window: int | None) -> tuple[np.ndarray, int | None]:
     """The documents of a combination the member may see; or, when the shortest list is
     long (over 4 × ``window``), those among its first ``window`` entries and the
-    documents that may rank above them, with the first document after them (_window)."""
+    documents that may rank above them, with the first document after them
+    (StaticRank.window)."""
     heads = sorted((t.levels[level] for t, level in zip(terms, combo, strict=True)
                     if level != BODY), key=len)
     if not heads:  # every term only in bodies: the first one's body candidates
@@ -98,8 +99,9 @@ def _docs_of(s: E.Search, terms: list[Term], combo: tuple[float, ...],
         heads = [terms[first].body(None)]
         combo = (*combo[:first], TAKEN, *combo[first + 1:])  # not filtered again below
     base, edge = heads[0], None
-    if window is not None and (cut := _window(s, base, window)) is not None:
-        base, edge = cut
+    if window is not None and base.size > 4 * window and \
+            (cut := s.ix.rank.window(base, window, s.own_docs)) is not None:
+        base, edge = cut  # documents are numbered by usage: a long list's most used
     for arr in heads[1:]:
         base = intersect(base, arr)
         if base.size == 0:
@@ -113,25 +115,6 @@ def _docs_of(s: E.Search, terms: list[Term], combo: tuple[float, ...],
 
 
 WINDOW = 256  # entries of a long list looked at first
-
-
-def _window(s: E.Search, docs: np.ndarray, cap: int) -> tuple[np.ndarray, int] | None:
-    """Documents are numbered by usage (rank.py), so a long list's first entries are its
-    most used: those, plus every later one that may have passed them since the build
-    (moved or appended, or used by the member), and the first document after them.
-    Every other document after them is used at most as much as that one."""
-    rank = s.ix.rank
-    if docs.size <= 4 * cap or rank.many_moved():
-        return None
-    cut = int(np.searchsorted(docs, rank.ranked))
-    if cut <= cap:
-        return None
-    later = docs[cap:cut]
-    extra = [intersect(later, rank.moved.array())] if rank.moved else []
-    if s.own_docs.size:
-        extra.append(intersect(later, s.own_docs))
-    parts = [docs[:cap], union(extra), docs[cut:]] if extra else [docs[:cap], docs[cut:]]
-    return np.concatenate(parts), int(docs[cap])
 
 
 def search_all_terms(s: E.Search, words: list[str]) -> None:
@@ -201,7 +184,8 @@ def search_all_terms(s: E.Search, words: list[str]) -> None:
             order = np.argsort(-usage, kind="stable")
             done = visit(pool[order], usage[order], bound, combo)
         if edge is not None:  # a window: enough unless a document after it may enter
-            if len(best) >= s.limit and best[0] >= bound * 100 + s.usage_of(edge):
+            after = float(s.usage(np.array([edge], dtype=np.int32))[0])
+            if len(best) >= s.limit and best[0] >= bound * 100 + after:
                 continue
             docs, more, done = _docs_of(s, combined, combo, None)[0], True, False
         if not done and more:

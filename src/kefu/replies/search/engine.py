@@ -94,11 +94,6 @@ class Search:
             score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
         return np.minimum(score, 9.99, out=score)
 
-    def usage_of(self, doc: int) -> float:
-        """``usage`` of one document, without arrays."""
-        score = float(self.team_usage[doc]) + 2.0 * math.log1p(self.own.get(doc, 0.0))
-        return min(score, 9.99)
-
     def popular(self) -> Popular | None:
         """The most used replies and the member's own used ones: a ranking by usage looks
         there first (pinyin.Matcher.anywhere). None before any build has ranked them."""

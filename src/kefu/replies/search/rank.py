@@ -105,6 +105,24 @@ class StaticRank:
                 parts.append(_best(moved[prior[moved] >= prior[head].min()], k, prior))
         return union(parts) if len(parts) > 1 else head
 
+    def window(self, cands: np.ndarray, cap: int, own: np.ndarray
+               ) -> tuple[np.ndarray, int] | None:
+        """The first ``cap`` candidates (sorted), plus every later one that may have passed
+        them since the build (moved, appended, or in ``own``: the member's used replies,
+        which count double), and the first document after them: every other later
+        candidate is used at most as much as that one. None when the order is too stale
+        to help or the candidates are few."""
+        cut = int(np.searchsorted(cands, self.ranked))
+        if cut <= cap or self.many_moved():
+            return None
+        later = cands[cap:cut]
+        extra = [intersect(later, self.moved.array())] if self.moved else []
+        if own.size:
+            extra.append(intersect(later, own))
+        parts = [cands[:cap], union(extra), cands[cut:]] if extra else [cands[:cap],
+                                                                         cands[cut:]]
+        return np.concatenate(parts), int(cands[cap])
+
     def popular(self, own: np.ndarray) -> Popular:
         """The popular documents of one search: the prefix, the climbers and the member's
         own used replies."""
