@@ -105,16 +105,22 @@ class OrgCache(Generic[T]):
             failed is None or time.monotonic() - failed > RETRY_SECONDS)
 
     def _refresh(self, org_id: int) -> None:
-        lock = self.building.setdefault(org_id, threading.Lock())
+        with self.lock:
+            lock = self.building.setdefault(org_id, threading.Lock())
+        failed: float | None = None
         try:
             with lock:
                 self._build_and_install(org_id)
-            self.failed_at.pop(org_id, None)
         except Exception:
             log.exception("background rebuild for org %s failed", org_id)
-            self.failed_at[org_id] = time.monotonic()
+            failed = time.monotonic()
         finally:
-            self.refreshing.discard(org_id)
+            with self.lock:
+                if failed is None:
+                    self.failed_at.pop(org_id, None)
+                else:
+                    self.failed_at[org_id] = failed
+                self.refreshing.discard(org_id)
             self.thread_done()
 
     def thread_done(self) -> None:
