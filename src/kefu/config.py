@@ -39,7 +39,8 @@ KEYS: dict[str, tuple[type, Any, str]] = {
     "event_heartbeat_seconds": (float, 15.0, "Seconds between SSE heartbeats."),
     "server_threads": (int, 8, "Threads per `kefu serve` worker for ordinary requests."),
     "semantic_model": (str, "", "Optional sentence embeddings for suggestions: "
-                       "use-multilingual, m3e-small, both joined with +, or a local "
+                       "use-multilingual, m3e-small, e5-small, several joined with +, "
+                       "or a local "
                        "sentence-transformers directory."),
 }
 

