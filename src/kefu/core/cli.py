@@ -147,7 +147,28 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("redis: ok")
     else:
         print("redis: not configured (in-process event bus, one worker)")
+    _check_semantic_model(settings.KEFU_SEMANTIC_MODEL)
     return 0
+
+
+def _check_semantic_model(spec: str) -> None:
+    """The server logs an unloadable backend once and suggests without it; the operator
+    who configured one learns here that it will not load, and why."""
+    if not spec:
+        print("semantic model: off")
+        return
+    from kefu.suggestions.semantic import load_encoder
+
+    try:
+        encoder = load_encoder(spec)
+        dims = int(encoder.encode(["你好"]).shape[1]) if encoder is not None else 0
+    except Exception as exc:
+        raise CommandError(f"semantic_model {spec!r} cannot be loaded: {one_line(exc)}"
+                           ) from None
+    if encoder is None:
+        print("semantic model: off")
+        return
+    print(f"semantic model: ok ({encoder.name}, {dims} dimensions)")
 
 
 def cmd_secret(args: argparse.Namespace) -> int:
