@@ -17,7 +17,8 @@ from kefu.replies.search.registry import library_infos, load_rows, row_from_even
 from kefu.suggestions.model import OrgModel, Weights
 from kefu.suggestions.rerank import MAX_ROWS
 from kefu.suggestions.semantic import from_bytes, get_encoder, to_bytes
-from kefu.suggestions.semantic_scores import encode_cached, semantic_text
+from kefu.suggestions.semantic_scores import semantic_text
+from kefu.suggestions.vectors import reply_vectors
 
 log = logging.getLogger("kefu.suggestions")
 
@@ -84,10 +85,11 @@ def build_model(org_id: int, weights: Weights | None = None) -> OrgModel:
     rows = load_rows(org_id)
     vectors: list[Any] = [None] * len(rows)
     if encoder is not None and rows:
-        # One batch for the whole library: far faster than one text at a time.
+        # Stored vectors where the text was encoded before; the others in one batch, far
+        # faster than one text at a time.
         texts = [semantic_text(r["title"], r["body"], list(r.get("questions") or []))
                  for r in rows]
-        vectors = encode_cached(encoder, texts)
+        vectors = reply_vectors(org_id, encoder, texts)
     for row, vec in zip(rows, vectors, strict=True):
         model.upsert_reply(row, vec)
     examples = (LearnedExample.objects.filter(organization_id=org_id).order_by("id")
