@@ -33,7 +33,8 @@ def register(sub: Any) -> None:
                    help="worker processes; more than 1 needs KEFU_REDIS_URL")
     p.add_argument("--reload", action="store_true", help="restart on code changes (development)")
 
-    command(sub, "check", cmd_check, "Check configuration, database and Redis.")
+    command(sub, "check", cmd_check,
+            "Check configuration, database, Redis and the semantic model.")
     command(sub, "secret", cmd_secret, "Print a new random secret key for KEFU_SECRET_KEY.",
             needs_django=False)
 
@@ -161,13 +162,13 @@ def _check_semantic_model(spec: str) -> None:
 
     try:
         encoder = load_encoder(spec)
-        dims = int(encoder.encode(["你好"]).shape[1]) if encoder is not None else 0
+        if encoder is None:  # a joined name whose parts are all empty
+            print("semantic model: off")
+            return
+        dims = int(encoder.encode(["你好"]).shape[1])
     except Exception as exc:
         raise CommandError(f"semantic_model {spec!r} cannot be loaded: {one_line(exc)}"
                            ) from None
-    if encoder is None:
-        print("semantic model: off")
-        return
     print(f"semantic model: ok ({encoder.name}, {dims} dimensions)")
 
 

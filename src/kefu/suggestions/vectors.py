@@ -32,27 +32,25 @@ def reply_vectors(org_id: int, encoder: Any, texts: list[str]) -> list[np.ndarra
     from kefu.suggestions.models import EncodedText
 
     wanted = [digest(t) for t in texts]
-    wanted_set = set(wanted)
+    text_of = dict(zip(wanted, texts, strict=True))  # identical texts: one entry
     found: dict[str, np.ndarray] = {}
     stale: list[int] = []
     rows = EncodedText.objects.filter(organization_id=org_id, model=encoder.name)
     for pk, dig, blob in rows.values_list("id", "digest", "vector").iterator(chunk_size=2000):
-        if dig in wanted_set:
+        if dig in text_of:
             found[dig] = np.frombuffer(bytes(blob), np.float32).copy()
         else:
             stale.append(pk)
-    missing = list(dict.fromkeys(t for t, d in zip(texts, wanted, strict=True)
-                                 if d not in found))
+    missing = [d for d in text_of if d not in found]
     if missing:
-        fresh = encode_cached(encoder, missing)
-        new_rows = []
-        for text, vec in zip(missing, fresh, strict=True):
-            vec = np.asarray(vec, np.float32)
-            found[digest(text)] = vec
-            new_rows.append(EncodedText(organization_id=org_id, model=encoder.name,
-                                        digest=digest(text), vector=vec.tobytes()))
+        fresh = encode_cached(encoder, [text_of[d] for d in missing])
+        for dig, vec in zip(missing, fresh, strict=True):
+            found[dig] = np.asarray(vec, np.float32)
         # Another process building the same organization may have stored some already.
-        EncodedText.objects.bulk_create(new_rows, batch_size=CHUNK, ignore_conflicts=True)
+        EncodedText.objects.bulk_create(
+            [EncodedText(organization_id=org_id, model=encoder.name, digest=dig,
+                         vector=found[dig].tobytes()) for dig in missing],
+            batch_size=CHUNK, ignore_conflicts=True)
     for start in range(0, len(stale), CHUNK):
         EncodedText.objects.filter(id__in=stale[start:start + CHUNK]).delete()
     return [found[d] for d in wanted]
