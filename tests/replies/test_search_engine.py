@@ -113,3 +113,25 @@ def test_usage_scores_decay_with_time_and_keep_their_order(monkeypatch):
     for (_t, before), (_t2, after), uses in zip(now, then, (900, 30), strict=False):
         assert abs((after % 100) - math.log1p(math.expm1(before % 100) / 2)) < 0.01, uses
     assert then[2][1] == now[2][1]  # never used: nothing to decay
+
+
+def test_a_rare_latin_word_is_found_among_thousands_that_hold_its_letter_pairs():
+    # Given three thousand much used replies about XXL (every letter pair of "xxxl" is in
+    # them) and one never used reply about XXXL
+    rows: list[dict[str, Any]] = [
+        {"id": i, "title": f"尺码说明{i}", "body": f"亲，这款有XXL码，{i}号仓发货",
+         "library_id": 1, "usage_count": 5, "last_used_at": NOW, "updated_at": NOW}
+        for i in range(1, 3001)]
+    rows.append({"id": 3001, "title": "加大码", "body": "亲，XXXL码明天到货", "library_id": 1,
+                 "usage_count": 0, "last_used_at": None, "updated_at": NOW})
+    ix = OrgIndex(1)
+    ix.set_libraries([LibraryInfo(1, "company", None, None)])
+    ix.build(rows)
+    # Then "xxxl" finds that one reply, and "xxl" the others as well
+    assert found(ix, "xxxl") == ["加大码"]
+    assert len(found(ix, "xxl")) == 10
+    # And a reply written after the build is found the same way
+    ix.upsert({"id": 3002, "title": "XXXXL加肥款", "body": "亲，有的", "library_id": 1,
+               "updated_at": NOW})
+    assert found(ix, "xxxxl") == ["XXXXL加肥款"]
+    assert sorted(found(ix, "xxxl")) == ["XXXXL加肥款", "加大码"]

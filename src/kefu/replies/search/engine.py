@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from kefu.replies.search import query as Q
+from kefu.replies.search.build import trigram_key
 from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
@@ -189,8 +190,9 @@ class Search:
 # --- literal matching ------------------------------------------------------------------
 
 def rarest_gram(postings: Postings, term: str) -> np.ndarray:
-    """Documents containing every bigram of ``term`` (its unigram if it is one character):
-    a superset of those containing ``term``, usually equal to it."""
+    """Documents containing every bigram of ``term`` (its unigram if it is one character)
+    and every trigram of its Latin letters and digits: a superset of those containing
+    ``term``, usually equal to it."""
     if len(term) == 1:
         return postings.get(gram_key(ord(term)))
     lists: list[np.ndarray] = []
@@ -206,6 +208,17 @@ def rarest_gram(postings: Postings, term: str) -> np.ndarray:
             dense.append(found)
         else:
             lists.append(found)
+    if len(term) > 2 and term.isascii():  # Latin trigrams: see build.char_gram_keys
+        for i in range(min(len(term) - 2, 8)):
+            if (key := trigram_key(term[i:i + 3])) is None:
+                continue
+            found = postings.lookup(key)
+            if found.size == 0:
+                return EMPTY
+            if isinstance(found, Bits):
+                dense.append(found)
+            else:
+                lists.append(found)
     if not lists and not dense:
         return EMPTY
     if not lists:  # only very common bigrams: the rarest one's documents, then the others
