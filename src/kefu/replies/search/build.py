@@ -181,37 +181,47 @@ def pinyin_keys(texts: list[str], stored: list[str | None], vocab: Vocabulary,
         return np.empty(0, U64), np.empty(0, np.uint32)
     codes, doc_of, starts = _codes(texts)
     pos = np.arange(codes.size, dtype=np.int64) - starts[doc_of]
-    occ = doc_of.astype(np.int64) << POS_BITS
-    occ += pos + at
+    occ = doc_of << np.uint32(POS_BITS)  # below 2**31: documents have 22 bits
+    occ += (pos + at).astype(np.uint32)
     in_field = pos < FIELD_MAX
     table, inverse = token_table(texts, stored, codes, vocab)
-    per_pos = table[inverse]  # positions × tokens
+    per_pos = table[inverse]  # positions × tokens; a row's tokens fill its first slots
     width = per_pos.shape[1]
     keys: list[np.ndarray] = []
     occs: list[np.ndarray] = []
+    # Positions holding a k1-th token, narrowed as k1 grows (most characters have one or
+    # two tokens, a few polyphones eight), and so their followers for k2: the work follows
+    # the keys made. Masks over every position for each of the width² slot pairs took
+    # twice as long (100k titles: 1.05 s against 0.50 s).
+    # The separator ending the texts has no token, so ``live + 1`` stays in range.
+    live = np.flatnonzero(in_field & (per_pos[:, 0] > 0))
     for k1 in range(width):
-        a = per_pos[:, k1]
-        has_a = (a > 0) & in_field
-        if not has_a.any():
-            continue
-        keys.append(a[has_a].astype(U64) << U64(TOKEN_BITS))
-        occs.append(occ[has_a])
-        head = a[:-1].astype(U64)
+        if k1:
+            live = live[per_pos[live, k1] > 0]
+        if live.size == 0:
+            break
+        head = per_pos[live, k1].astype(U64)
         head <<= U64(TOKEN_BITS)
+        keys.append(head)
+        occs.append(occ[live])
+        follow = np.flatnonzero(in_field[live + 1])  # indexes into live
+        nxt = live[follow] + 1
         for k2 in range(width):
-            b = per_pos[1:, k2]
-            m = has_a[:-1] & (b > 0) & in_field[1:]
-            if not m.any():
-                continue
-            pair_keys = head[m]
-            np.bitwise_or(pair_keys, b[m], out=pair_keys, casting="unsafe")
+            b = per_pos[nxt, k2]
+            keep = b > 0
+            if not keep.all():
+                follow, nxt, b = follow[keep], nxt[keep], b[keep]
+            if follow.size == 0:
+                break
+            pair_keys = head[follow]
+            np.bitwise_or(pair_keys, b, out=pair_keys, casting="unsafe")
             keys.append(pair_keys)
-            occs.append(occ[:-1][m])
+            occs.append(occ[nxt - 1])
 
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts) if parts else np.empty(0, dtype)
 
-    return cat(keys, U64), cat(occs, np.int64).astype(np.uint32)
+    return cat(keys, U64), cat(occs, np.uint32)
 
 
 @functools.cache

@@ -47,6 +47,7 @@ def fold(text: str) -> str:
     return text.translate(fold_table())
 
 
+@functools.cache  # ~1,500 distinct readings among the dictionary's 40,000 characters
 def _strip_tone(reading: str) -> str:
     plain = "".join(c for c in unicodedata.normalize("NFD", reading)
                     if not unicodedata.combining(c))
