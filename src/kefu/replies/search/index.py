@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -313,13 +314,25 @@ class OrgIndex(LibraryMasks):
                         ) -> None:
         """Postings of the documents just appended (all of them); ``stored``: their pinyin
         keys of title and tags as written with the reply (``_stored_keys``)."""
-        keys, docs, skeys, sdocs = char_gram_keys(folded.titles)
-        self.title_grams = Postings.build(keys, docs)
-        self.title_start = Postings.build(skeys, sdocs)
-        keys, docs, _sk, _sd = char_gram_keys(folded.shorts)
-        self.short_grams = Postings.build(keys, docs, n_docs=self.n)  # tags: few, shared
-        keys, docs, _sk, _sd = char_gram_keys(folded.bodies, unigrams="tail")
-        self.body_grams = Postings.build(keys, docs, n_docs=self.n)
+        def body_grams() -> Postings:
+            keys, docs, _sk, _sd = char_gram_keys(folded.bodies, unigrams="tail")
+            return Postings.build(keys, docs, n_docs=self.n)
+
+        # The bodies' postings, the largest, on a second core: numpy lets go of the GIL
+        # in its array work, so the two halves overlap.
+        with ThreadPoolExecutor(1) as pool:
+            bodies = pool.submit(body_grams)
+            keys, docs, skeys, sdocs = char_gram_keys(folded.titles)
+            self.title_grams = Postings.build(keys, docs)
+            self.title_start = Postings.build(skeys, sdocs)
+            keys, docs, _sk, _sd = char_gram_keys(folded.shorts)
+            self.short_grams = Postings.build(keys, docs, n_docs=self.n)  # tags: shared
+            del keys, docs
+            self._build_pinyin_postings(stored, folded)
+            self.body_grams = bodies.result()
+
+    def _build_pinyin_postings(self, stored: list[tuple[str | None, str | None]],
+                               folded: Folded) -> None:
         tk, td = pinyin_keys(folded.titles, [t for t, _g in stored], self.vocab)
         gk, gd = pinyin_keys(folded.tags, [g for _t, g in stored], self.vocab, at=TAGS_AT)
         self.pinyin = Postings.build(np.concatenate((tk, gk)), np.concatenate((td, gd)),
