@@ -21,6 +21,7 @@ half-life, plus the member's own usage counted double) and verified until enough
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -195,30 +196,21 @@ def rarest_gram(postings: Postings, term: str) -> np.ndarray:
     ``term``, usually equal to it."""
     if len(term) == 1:
         return postings.get(gram_key(ord(term)))
+    keys = [gram_key(ord(a), ord(b)) for a, b in itertools.pairwise(term[:9])
+            if not a.isspace() and not b.isspace()]
+    if len(term) > 2 and term.isascii():  # Latin trigrams: see build.char_gram_keys
+        keys += [key for i in range(min(len(term) - 2, 8))
+                 if (key := trigram_key(term[i:i + 3])) is not None]
     lists: list[np.ndarray] = []
     dense: list[Bits] = []
-    for i in range(min(len(term) - 1, 8)):
-        a, b = term[i], term[i + 1]
-        if a.isspace() or b.isspace():
-            continue
-        found = postings.lookup(gram_key(ord(a), ord(b)))
+    for key in keys:
+        found = postings.lookup(key)
         if found.size == 0:
             return EMPTY
         if isinstance(found, Bits):
             dense.append(found)
         else:
             lists.append(found)
-    if len(term) > 2 and term.isascii():  # Latin trigrams: see build.char_gram_keys
-        for i in range(min(len(term) - 2, 8)):
-            if (key := trigram_key(term[i:i + 3])) is None:
-                continue
-            found = postings.lookup(key)
-            if found.size == 0:
-                return EMPTY
-            if isinstance(found, Bits):
-                dense.append(found)
-            else:
-                lists.append(found)
     if not lists and not dense:
         return EMPTY
     if not lists:  # only very common bigrams: the rarest one's documents, then the others
