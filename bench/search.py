@@ -4,9 +4,10 @@ asserts nothing.
 
     .venv/bin/python bench/search.py [--sizes 1000,10000,100000] [--queries 300] [--http]
 
-Each engine × size is built and queried in a forked child process, so its memory delta is
-its own. Latency is per query, single thread, warm (every query is run once before the
-timed pass), time.perf_counter_ns around the call that returns the top reply ids.
+Each engine × size is built in a forked child process, so its memory delta is its own; the
+engines are then timed kind by kind, every engine on one kind before the next (``measure``).
+Latency is per query, single thread, warm (every query is run once before the timed pass),
+time.perf_counter_ns around the call that returns the top reply ids.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings_test")
 ENGINES = ("kefu", "fts5", "tantivy")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1e6
+# Queries of a kind run untimed before it is timed: the caches are the other engines' then.
+WARM_AGAIN = 20
 
 
 def rss() -> int:
@@ -51,6 +54,9 @@ def _own_copy(value: Any) -> Any:
 
 def _child(conn: Any, name: str, rows: list[dict[str, Any]], queries: list[Any],
            workdir: Path, limit: int) -> None:
+    """One engine in its own process: build it, report build time and memory, then time
+    the kinds of queries the parent asks for, one kind at a time, and build twice more
+    when told to finish (``Engine``)."""
     from _searchdata import intended
     from _searchengines import Kefu, make
     from kefu.replies.search.build import release_memory
@@ -86,22 +92,29 @@ def _child(conn: Any, name: str, rows: list[dict[str, Any]], queries: list[Any],
             eng.search(q.text, limit)
         except Exception as exc:
             errors[q.kind].append(f"{q.text!r}: {type(exc).__name__}: {exc}")
-    lat: dict[str, list[int]] = defaultdict(list)
-    ranks: dict[str, list[int]] = defaultdict(list)  # 0-based rank of the target, or -1
-    intent: dict[str, list[bool]] = defaultdict(list)  # top result holds the query's source
-    misses: dict[str, list[tuple[str, int, list[int]]]] = defaultdict(list)
-    for q in queries:
-        t0 = time.perf_counter_ns()
-        try:
-            ids = eng.search(q.text, limit)
-        except Exception:
-            ids = []
-        lat[q.kind].append(time.perf_counter_ns() - t0)
-        rank = ids.index(q.target) if q.target in ids else -1
-        ranks[q.kind].append(rank)
-        intent[q.kind].append(bool(ids) and intended(rows[ids[0] - 1], q))  # id = row + 1
-        if rank < 0 or rank >= 5:
-            misses[q.kind].append((q.text, q.target, ids[:5]))
+    out["errors"] = dict(errors)
+    conn.send(out)
+    while (command := conn.recv())[0] == "kind":
+        lat: list[int] = []
+        ranks: list[int] = []  # 0-based rank of the target, or -1
+        intent: list[bool] = []  # top result holds the query's source
+        misses: list[tuple[str, int, list[int]]] = []
+        of_kind = [q for q in queries if q.kind == command[1]]
+        for q in of_kind[:WARM_AGAIN]:  # the other engines ran meanwhile: warm up again
+            eng.search(q.text, limit)
+        for q in of_kind:
+            t0 = time.perf_counter_ns()
+            try:
+                ids = eng.search(q.text, limit)
+            except Exception:
+                ids = []
+            lat.append(time.perf_counter_ns() - t0)
+            rank = ids.index(q.target) if q.target in ids else -1
+            ranks.append(rank)
+            intent.append(bool(ids) and intended(rows[ids[0] - 1], q))  # id = row + 1
+            if rank < 0 or rank >= 5:
+                misses.append((q.text, q.target, ids[:5]))
+        conn.send({"lat": lat, "ranks": ranks, "intent": intent, "misses": misses})
     # Two more builds, after everything else: one build's time swings with this machine's
     # host (±20% from run to run), the fastest of three says what the code costs.
     builds = [build_s]
@@ -112,23 +125,55 @@ def _child(conn: Any, name: str, rows: list[dict[str, Any]], queries: list[Any],
         builds.append((time.perf_counter_ns() - t0) / 1e9)
         del again
         gc.collect()
-    out["build_best_s"] = min(builds)
-    out.update(lat=dict(lat), ranks=dict(ranks), intent=dict(intent), errors=dict(errors),
-               misses=dict(misses))
-    conn.send(out)
+    conn.send(min(builds))
     conn.close()
 
 
-def run_isolated(name: str, rows: list[dict[str, Any]], queries: list[Any], workdir: Path,
-                 limit: int) -> dict[str, Any]:
-    ctx = mp.get_context("fork")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, name, rows, queries, workdir, limit))
-    proc.start()
-    send.close()
-    result: dict[str, Any] = recv.recv()
-    proc.join()
-    return result
+class Engine:
+    """An engine built in a child process of its own (so its memory delta is its own),
+    kept alive to answer the parent's requests: timing a kind of query, then finishing."""
+
+    def __init__(self, name: str, rows: list[dict[str, Any]], queries: list[Any],
+                 workdir: Path, limit: int) -> None:
+        ctx = mp.get_context("fork")
+        self.conn, theirs = ctx.Pipe()
+        self.proc = ctx.Process(target=_child, args=(theirs, name, rows, queries, workdir,
+                                                     limit))
+        self.proc.start()
+        theirs.close()
+        self.result: dict[str, Any] = self.conn.recv()  # built and warmed up
+        for key in ("lat", "ranks", "intent", "misses"):
+            self.result[key] = {}
+
+    def time_kind(self, kind: str) -> None:
+        self.conn.send(("kind", kind))
+        for key, values in self.conn.recv().items():
+            self.result[key][kind] = values
+
+    def finish(self) -> dict[str, Any]:
+        self.conn.send(("finish",))
+        self.result["build_best_s"] = self.conn.recv()
+        self.proc.join()
+        return self.result
+
+
+def measure(engines: list[str], kinds: list[str], rows: list[dict[str, Any]],
+            queries: list[Any], workdir: Path, limit: int) -> dict[str, dict[str, Any]]:
+    """Build each engine in turn, then time one kind of query on every engine before the
+    next kind: this machine's speed swings by half within minutes, and an engine timed
+    whole after another could land in a faster or slower spell. The order of engines
+    rotates from kind to kind."""
+    running: dict[str, Engine] = {}
+    for name in engines:
+        t = time.perf_counter()
+        running[name] = Engine(name, rows, queries, workdir / name, limit)
+        print(f"({name}: built in {time.perf_counter() - t:.0f} s)", file=sys.stderr)
+    t = time.perf_counter()
+    for i, kind in enumerate(kinds):
+        for name in engines[i % len(engines):] + engines[: i % len(engines)]:
+            running[name].time_kind(kind)
+    print(f"(queried in {time.perf_counter() - t:.0f} s)", file=sys.stderr)
+    return {name: running[name].finish() for name in engines}
 
 
 def pct(values: list[int], p: float) -> float:
@@ -245,13 +290,8 @@ def main() -> None:
                   f"those replies by usage (ties at random) would reach recall@1 "
                   f"**{ideal1:.2f}** and recall@5 **{ideal5:.2f}** on hanzi queries (ideal "
                   f"recall).")
-            results = {}
-            for name in engines:
-                t = time.perf_counter()
-                results[name] = run_isolated(name, rows, queries, Path(tmp) / name,
-                                             args.limit)
-                print(f"\n({name}: built and queried in {time.perf_counter() - t:.0f} s)",
-                      file=sys.stderr)
+            results = measure(engines, list(data.KINDS), rows, queries, Path(tmp),
+                              args.limit)
             print_build_table(size, results)
             print_query_table(size, list(data.KINDS), results)
             print_problems(results, args.show_misses)
