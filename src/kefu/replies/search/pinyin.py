@@ -57,6 +57,21 @@ def _member(lists: list[np.ndarray], values: np.ndarray) -> np.ndarray:
     return found
 
 
+def _distinct(lists: list[np.ndarray]) -> list[np.ndarray]:
+    """The lists without repeats. Polyphones repeat them: where 重磅 is the only pair of
+    characters read zhong/chong then bang/pang, its occurrences are the lists of all four
+    token pairs, and matching a similar-sounding 童半身 merged and searched them four
+    times (820 µs at 100k replies)."""
+    if len(lists) < 2:
+        return lists
+    kept: list[np.ndarray] = []
+    for arr in lists:
+        if not any(arr.size == k.size and arr[0] == k[0] and arr[-1] == k[-1]
+                   and np.array_equal(arr, k) for k in kept):
+            kept.append(arr)
+    return kept
+
+
 # A chain whose rarest pair occurs more often than this is first matched among the most used
 # replies only (see ``anywhere``).
 BIG = 1024
@@ -79,8 +94,8 @@ class Matcher:
         found = self._pairs.get(key)
         if found is None:
             get = self.ix.pinyin.get
-            found = [arr for x in a.tokens for y in b.tokens
-                     if (arr := get((x << TOKEN_BITS) | y)).size]
+            found = _distinct([arr for x in a.tokens for y in b.tokens
+                               if (arr := get((x << TOKEN_BITS) | y)).size])
             self._pairs[key] = found
         return found
 
