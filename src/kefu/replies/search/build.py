@@ -23,8 +23,8 @@ U64 = np.uint64
 # Trigram keys lie above every bigram key (code points end below 0x110000), so the bigrams
 # of a character stay contiguous in key order (Postings.range_docs); and below 2**42, as
 # Postings.build packs a key with 22 bits of document.
-TRIGRAM = U64(0x110000 << 21)
-ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+TRIGRAM_BASE = 0x110000 << 21
+TRIGRAM = U64(TRIGRAM_BASE)
 # Pinyin occurrences: document and position in 31 bits. Titles at positions 0..255, tags
 # at 256..511, so one posting list serves both and a position tells the field.
 POS_BITS = 9
@@ -78,10 +78,12 @@ def fold_many(texts: list[str]) -> list[str]:
 
 
 def trigram_key(text: str) -> int | None:
-    """The key of three ASCII letters or digits (folded), None for any other three."""
-    if len(text) == 3 and all(ch in ALNUM for ch in text):
-        a, b, c = map(ord, text)
-        return int(TRIGRAM) + (a << 14 | b << 7 | c)
+    """The key of three folded ASCII letters or digits, None for any other three. (Called
+    per query: string methods only, no loop in Python.)"""
+    if len(text) == 3 and text.isascii() and text.isalnum() and \
+            (text.islower() or text.isdigit()):
+        a, b, c = text.encode()
+        return TRIGRAM_BASE + (a << 14 | b << 7 | c)
     return None
 
 

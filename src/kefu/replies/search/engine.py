@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,14 +197,9 @@ def rarest_gram(postings: Postings, term: str) -> np.ndarray:
     ``term``, usually equal to it."""
     if len(term) == 1:
         return postings.get(gram_key(ord(term)))
-    keys = [gram_key(ord(a), ord(b)) for a, b in itertools.pairwise(term[:9])
-            if not a.isspace() and not b.isspace()]
-    if len(term) > 2 and term.isascii():  # Latin trigrams: see build.char_gram_keys
-        keys += [key for i in range(min(len(term) - 2, 8))
-                 if (key := trigram_key(term[i:i + 3])) is not None]
     lists: list[np.ndarray] = []
     dense: list[Bits] = []
-    for key in keys:
+    for key in _gram_keys(term):  # made one at a time: a missing gram ends the search
         found = postings.lookup(key)
         if found.size == 0:
             return EMPTY
@@ -223,6 +219,17 @@ def rarest_gram(postings: Postings, term: str) -> np.ndarray:
     for bits in dense:  # a bitmap test is one cheap step
         docs = docs[bits.has(docs)]
     return docs
+
+
+def _gram_keys(term: str) -> Iterator[int]:
+    """Keys of the bigrams of ``term``, then of its Latin trigrams (build.char_gram_keys)."""
+    for a, b in itertools.pairwise(term[:9]):
+        if not a.isspace() and not b.isspace():
+            yield gram_key(ord(a), ord(b))
+    if len(term) > 2 and term.isascii():
+        for i in range(min(len(term) - 2, 8)):
+            if (key := trigram_key(term[i:i + 3])) is not None:
+                yield key
 
 
 def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]:
