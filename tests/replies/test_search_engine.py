@@ -135,3 +135,20 @@ def test_a_rare_latin_word_is_found_among_thousands_that_hold_its_letter_pairs()
                "updated_at": NOW})
     assert found(ix, "xxxxl") == ["XXXXL加肥款"]
     assert sorted(found(ix, "xxxl")) == ["XXXXL加肥款", "加大码"]
+
+
+def test_initials_find_the_title_they_start_among_thousands_sharing_part_of_them():
+    def first_match(ix: OrgIndex, q: str) -> tuple[str, str]:
+        hit = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)[0]
+        return ix.title(hit.doc), hit.match.kind
+
+    # Given two thousand much used titles starting t-h and holding h-h further in
+    # (退货说明换货…), and one never used title starting t-h-h
+    ix = build([(f"退货说明换货{i}", 9) for i in range(2000)] + [("退换货政策", 0)])
+    # Then "thh" finds it as a title start: its first two units start 2,001 titles
+    assert first_match(ix, "thh") == ("退换货政策", "pinyin_title_prefix")
+    # Given instead thousands of t-h and h-h further in (关于退货换货…), and one title
+    # starting t-h
+    ix = build([(f"关于退货换货{i}", 9) for i in range(2000)] + [("退换货政策", 0)])
+    # Then it is still the title start
+    assert first_match(ix, "thh") == ("退换货政策", "pinyin_title_prefix")

@@ -26,7 +26,7 @@ from kefu.replies.search import query as Q
 from kefu.replies.search.build import POS_BITS, TAGS_AT
 from kefu.replies.search.index import TOKEN_BITS, OrgIndex
 from kefu.replies.search.match import Cands, Match, Verify
-from kefu.replies.search.postings import EMPTY, union
+from kefu.replies.search.postings import EMPTY, intersect, union
 from kefu.replies.search.rank import Popular
 
 POS_MASK = (1 << POS_BITS) - 1
@@ -55,6 +55,18 @@ def _member(lists: list[np.ndarray], values: np.ndarray) -> np.ndarray:
         i[i == arr.size] = 0
         found |= arr[i] == values
     return found
+
+
+def _holding_at(lists: list[np.ndarray], pos: int, docs: np.ndarray) -> np.ndarray:
+    """Those of sorted ``docs`` with an entry at position ``pos`` in one of the occurrence
+    lists: a binary search per document when they are few; when they are many, a pass over
+    the lists for their entries at ``pos``. At 100k replies, 13,864 titles start with k-h,
+    and finding those with h-y next in its 15,279 occurrences took 314 µs by binary
+    searches and takes 51 µs by the pass (the query khy 526 -> 272 µs)."""
+    if docs.size * 16 <= sum(arr.size for arr in lists):
+        return docs[_member(lists, (docs << POS_BITS) + pos)]
+    there = union([arr[(arr & POS_MASK) == pos] >> POS_BITS for arr in lists])
+    return intersect(docs, there)
 
 
 def _distinct(lists: list[np.ndarray]) -> list[np.ndarray]:
@@ -190,13 +202,12 @@ class Matcher:
             docs = popular.docs(docs)
         else:
             popular = None
-        occ = docs << POS_BITS
         for i in range(1, len(chain) - 1):
-            if occ.size:
+            if docs.size:
                 pairs = (self.pairs(chain[i], chain[i + 1]) if popular is None
                          else self.popular_pairs(chain[i], chain[i + 1], popular))
-                occ = occ[_member(pairs, occ + i)]
-        return self._checked(occ, chain)
+                docs = _holding_at(pairs, i, docs)
+        return self._checked(docs << POS_BITS, chain)
 
 
 def collect(found: list[tuple[np.ndarray, int]]) -> Found:
