@@ -47,24 +47,33 @@ class Found:
 NOTHING = Found(EMPTY, EMPTY, EMPTY)
 
 
-def _member(lists: list[np.ndarray], values: np.ndarray) -> np.ndarray:
-    """Which values occur in any of the sorted lists."""
-    found = np.zeros(values.size, dtype=bool)
+def _present(lists: list[np.ndarray], values: np.ndarray) -> np.ndarray:
+    """Those of the sorted distinct ``values`` in any of the sorted distinct lists. A list
+    at most 8 times longer is merged with them (one pass of the sort over two sorted runs):
+    a binary search per value costs ~25 ns here, mostly cache misses: for random sorted
+    lists of the sizes the query kcsf meets at 100k replies, 4,543 values in 10,291, 116 µs
+    by binary searches and 52 µs merged; 200 in 20,000, 6.8 and 31 µs."""
+    found = []
     for arr in lists:
-        i = np.searchsorted(arr, values)
-        i[i == arr.size] = 0
-        found |= arr[i] == values
-    return found
+        if values.size * 8 >= arr.size:
+            both = np.concatenate((values, arr))
+            both.sort(kind="stable")  # timsort: finds the two runs and merges them
+            found.append(both[1:][both[1:] == both[:-1]])
+        else:
+            i = np.searchsorted(arr, values)
+            i[i == arr.size] = 0
+            found.append(values[arr[i] == values])
+    return union(found)
 
 
 def _holding_at(lists: list[np.ndarray], pos: int, docs: np.ndarray) -> np.ndarray:
     """Those of sorted ``docs`` with an entry at position ``pos`` in one of the occurrence
-    lists: a binary search per document when they are few; when they are many, a pass over
-    the lists for their entries at ``pos``. At 100k replies, 13,864 titles start with k-h,
-    and finding those with h-y next in its 15,279 occurrences took 314 µs by binary
-    searches and takes 51 µs by the pass (the query khy 526 -> 272 µs)."""
+    lists: each document looked up when they are few (``_present``); when they are many, a
+    pass over the lists for their entries at ``pos``. At 100k replies, 13,864 titles start
+    with k-h, and finding those with h-y next in its 15,279 occurrences took 314 µs by
+    binary searches and takes 51 µs by the pass (the query khy 526 -> 272 µs)."""
     if docs.size * 16 <= sum(arr.size for arr in lists):
-        return docs[_member(lists, (docs << POS_BITS) + pos)]
+        return _present(lists, (docs << POS_BITS) + pos) >> POS_BITS
     there = union([arr[(arr & POS_MASK) == pos] >> POS_BITS for arr in lists])
     return intersect(docs, there)
 
@@ -160,7 +169,7 @@ class Matcher:
             occ = occ - j
         for i in range(k - 1):
             if i != j and occ.size:
-                occ = occ[_member(pairs[i], occ + i)]
+                occ = _present(pairs[i], occ + i) - i
         return self._checked(occ, chain)
 
     def possible(self) -> bool:
