@@ -3,7 +3,9 @@ inside the search, highlights, and freshness after edits (same process and acros
 
 from __future__ import annotations
 
+import importlib
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -369,3 +371,21 @@ def test_a_use_counted_in_the_rows_an_index_read_is_not_counted_again(supervisor
     assert float(ix.team[doc]) == before
     REGISTRY.apply(supervisor.organization_id, ix, use_event(ix.read_at + 1))
     assert float(ix.team[doc]) > before
+
+
+@pytest.mark.django_db
+def test_the_migration_rewrites_keys_stored_by_an_older_version(supervisor, library):
+    from django.apps import apps
+    from django.db import connection
+
+    from kefu.replies.search.keys import KEYS_VERSION, search_keys_for
+
+    migration = importlib.import_module("kefu.replies.migrations.0002_search_keys_v2")
+    # Given replies whose stored keys are of version 1 (已 read yi or si)
+    Reply.objects.update(search_keys={"v": 1, "t": "yi/si", "g": "_"})
+    # When the migration runs (it needs only the editor's connection)
+    migration.rewrite_keys(apps, SimpleNamespace(connection=connection))
+    # Then every reply's keys are today's, computed from its own title and tags
+    for reply in Reply.objects.all():
+        assert reply.search_keys["v"] == KEYS_VERSION
+        assert reply.search_keys == search_keys_for(reply)

@@ -152,3 +152,18 @@ def test_initials_find_the_title_they_start_among_thousands_sharing_part_of_them
     ix = build([(f"关于退货换货{i}", 9) for i in range(2000)] + [("退换货政策", 0)])
     # Then it is still the title start
     assert first_match(ix, "thh") == ("退换货政策", "pinyin_title_prefix")
+
+
+def test_only_readings_in_use_match_so_initials_find_what_was_meant():
+    # Given a much used reply whose title starts 已发 (read yi fa; pypinyin also lists an
+    # archaic si for 已) and others whose characters have such readings (完 kuan, 是 ti:
+    # 是快 would read t-k)
+    ix = build([("已发货修改地址", 50), ("完成订单后评价", 50), ("是快递的问题吗", 50),
+                ("顺丰补差价", 1), ("退款说明", 1), ("还款方式", 1), ("银行卡支付", 1)])
+    # Then initials and pinyin find only the replies read that way
+    assert found(ix, "sf") == ["顺丰补差价"]
+    assert found(ix, "kuan") == ["退款说明", "还款方式"]
+    assert found(ix, "tk") == ["退款说明"]
+    # And real polyphones are still found by either reading
+    assert found(ix, "huankuan") == ["还款方式"]
+    assert found(ix, "yinhang") == ["银行卡支付"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from kefu.replies.search.text import char_readings_string, fold
 
-KEYS_VERSION = 1
+KEYS_VERSION = 2  # 2: readings of the 通用规范汉字字典 (text._readings_table)
 
 
 def _get(reply: Any, name: str) -> Any:

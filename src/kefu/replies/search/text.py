@@ -12,6 +12,7 @@ import importlib.resources
 import unicodedata
 
 from pypinyin.pinyin_dict import pinyin_dict
+from pypinyin_dict.pinyin_data.ktghz2013 import pinyin_dict as standard_dict
 
 
 def _is_han(ch: str) -> bool:
@@ -55,7 +56,8 @@ def _strip_tone(reading: str) -> str:
 
 
 @functools.cache
-def _readings_table() -> dict[str, tuple[str, ...]]:
+def _all_readings() -> dict[str, tuple[str, ...]]:
+    """Every toneless reading pypinyin knows for each character, its usual one first."""
     out: dict[str, tuple[str, ...]] = {}
     for code, readings in pinyin_dict.items():
         toneless = tuple(dict.fromkeys(_strip_tone(r) for r in readings.split(",") if r))
@@ -64,14 +66,36 @@ def _readings_table() -> dict[str, tuple[str, ...]]:
     return out
 
 
+@functools.cache
+def _readings_table() -> dict[str, tuple[str, ...]]:
+    """The readings search gives each character: for the 8,105 characters of the 通用规范汉字
+    字典 (2013), pypinyin's usual reading and the others that dictionary lists; for the rest,
+    all of pypinyin's.
+
+    pypinyin also lists readings that are archaic or found only in old texts (已 si, 是 ti,
+    完 kuan, 能 tai/nai/xiong, 接 sha/cha): 2,351 readings of 1,781 characters in common use. As
+    polyphones, they made initials match replies nobody reads that way: "sf" (顺丰) listed
+    the much used 已发货修改地址 first. Real polyphones stay: 还 hai/huan, 行 xing/hang/heng,
+    长, 重, 了 le/liao, 单 dan/shan/chan, 翟 di/zhai."""
+    out = dict(_all_readings())
+    for code, listed in standard_dict.items():
+        ch = chr(code)
+        standard = {_strip_tone(r) for r in listed.split(",") if r}
+        everything = out.get(ch, ())
+        kept = everything[:1] + tuple(r for r in everything[1:] if r in standard)
+        out[ch] = kept + tuple(sorted(standard.difference(kept)))
+    return out
+
+
 def readings(ch: str) -> tuple[str, ...]:
-    """All toneless readings of a character (还 → hai, huan); () for a non-Chinese one."""
+    """The toneless readings of a character (还 → hai, huan); () for a non-Chinese one."""
     return _readings_table().get(ch, ())
 
 
 @functools.cache
 def syllables() -> frozenset[str]:
-    return frozenset(r for rs in _readings_table().values() for r in rs if r.isalpha())
+    """Every syllable of any reading pypinyin knows: what typed pinyin is split into."""
+    return frozenset(r for rs in _all_readings().values() for r in rs if r.isalpha())
 
 
 @functools.cache
