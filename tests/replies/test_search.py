@@ -101,6 +101,20 @@ def test_several_terms_must_all_match(api, supervisor, library):
 
 
 @pytest.mark.django_db
+def test_punctuation_pasted_with_the_words_is_a_separator(api, supervisor, library):
+    client = api(supervisor)
+    plain = titles(client.get("replies/search", data={"q": "退款"}))
+    # Buyers' words come with their punctuation, emoji and brackets
+    for q in ("退款。", "“退款”", "【退款】", "退款！！", "退款😊", "退款~"):
+        assert titles(client.get("replies/search", data={"q": q})) == plain, q
+    # A comma or a slash-free mark between words reads as a space: both must match
+    assert titles(client.get("replies/search", data={"q": "退货，地址"})) == ["退货退款地址"]
+    # Codes keep their marks, and a question mark alone asks for nothing
+    assert titles(client.get("replies/search", data={"q": "/tk1。"}))[0] == "退款流程说明"
+    assert titles(client.get("replies/search", data={"q": "？"})) == []
+
+
+@pytest.mark.django_db
 def test_pinyin_highlight_points_at_the_matched_characters(api, supervisor, library):
     resp = api(supervisor).get("replies/search", data={"q": "chima"})
     first = resp.json()["results"][0]

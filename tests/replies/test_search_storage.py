@@ -61,15 +61,19 @@ def test_results_in_a_packed_block_keep_their_highlights_and_punctuation():
     ix = build(titles)
     viewer = engine.Viewer(7, frozenset({1}))
     # When a title deep inside a sealed block is searched by a part of it
-    hits = engine.search(ix, viewer, "700号:退款", limit=3)
-    # Then it is found, the highlight covers exactly that part of the shown title, and the
-    # title is shown as written, not as folded
+    hits = engine.search(ix, viewer, "700号退款", limit=3)
+    # Then it is found (the full-width colon between is a character left out), the
+    # highlight covers exactly that part of the shown title, and the title is shown as
+    # written, not as folded
     assert hits, "no result"
     top = hits[0]
     title = ix.title(top.doc)
     assert title == "第700号：退款说明（ＶＩＰ）"
     (a, b), = top.match.title
     assert title[a:b] == "700号：退款"
+    # And searched with the punctuation typed half width, each part is highlighted
+    top = engine.search(ix, viewer, "700号:退款", limit=3)[0]
+    assert [title[a:b] for a, b in top.match.title] == ["700号", "退款"]
     # And a body match points into the body as written
     body_hits = engine.search(ix, viewer, "详见页面", limit=1)
     (a, b), = body_hits[0].match.body
@@ -80,15 +84,15 @@ def test_edits_after_a_build_fill_new_blocks_and_stay_searchable():
     ix = build([(f"旧标题{i}", 0) for i in range(2 * BLOCK)])  # reply id = i + 1
     # When more than a block of replies is edited through the bus's path
     for rid in range(1, BLOCK + 40):
-        ix.upsert({"id": rid, "title": f"新標題{rid}，已改", "body": "內容", "library_id": 1,
+        ix.upsert({"id": rid, "title": f"新標題{rid}号，已改", "body": "內容", "library_id": 1,
                    "updated_at": NOW})
     viewer = engine.Viewer(7, frozenset({1}))
     # Then every edited reply is found under its new title, shown as written
     for rid in (1, BLOCK, BLOCK + 39):
-        hits = engine.search(ix, viewer, f"新标题{rid},", limit=1)
+        hits = engine.search(ix, viewer, f"新标题{rid}号", limit=1)
         assert hits
         assert int(ix.reply_id[hits[0].doc]) == rid
-        assert ix.title(hits[0].doc) == f"新標題{rid}，已改"
+        assert ix.title(hits[0].doc) == f"新標題{rid}号，已改"
         assert ix.body(hits[0].doc) == "內容"
     # And not under its old one, while an untouched reply still is
     assert 5 not in [int(ix.reply_id[h.doc]) for h in engine.search(ix, viewer, "旧标题4")]

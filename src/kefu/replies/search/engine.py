@@ -37,7 +37,7 @@ from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
 from kefu.replies.search.postings import EMPTY, Bits, Postings, intersect, union
 from kefu.replies.search.rank import Popular
-from kefu.replies.search.text import fold, is_han
+from kefu.replies.search.text import is_han, query_terms
 from kefu.replies.search.texts import BLOCK_BITS, Texts
 
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
@@ -405,7 +405,7 @@ def _shift(verify: Verify, tier: float) -> Verify:
 
 def search(index: OrgIndex, viewer: Viewer, q: str, limit: int = 10,
            category_id: int | None = None) -> list[Hit]:
-    terms = fold(q).split()
+    terms = query_terms(q)
     if not terms or limit < 1:
         return []
     with index.lock:

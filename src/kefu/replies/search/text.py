@@ -48,6 +48,37 @@ def fold(text: str) -> str:
     return text.translate(fold_table())
 
 
+# The marks of codes, sizes, prices and temperatures (/tk1, SQ-001, 1.5kg, 50%, #3, 30°C):
+# part of a term.
+_IN_TERMS = frozenset("/-_.#%&@+°℃℉")
+_TRIM = "-_.#&@+"  # ... but not at a term's ends (退款. or -退款), where '/' alone stays
+_SEPARATING = ("P", "So")  # punctuation, and symbols such as emoji, ㊣ and °
+
+
+def _separates(ch: str) -> bool:
+    return unicodedata.category(ch).startswith(_SEPARATING) and ch not in _IN_TERMS
+
+
+@functools.cache
+def _separators() -> dict[int, int]:
+    """The punctuation and symbols of the Basic Multilingual Plane, each mapped to a space
+    (625 punctuation marks and ~4,000 symbols: ~20 ms, once per process)."""
+    table = {c: 0x20 for c in range(0x10000) if _separates(chr(c))}
+    table.update({ord(c): 0x20 for c in "~`|^"})  # ～ folds to ~: "亲~" is a word and a sign
+    return table
+
+
+def query_terms(q: str) -> list[str]:
+    """The folded terms of a query. Punctuation separates terms as a space does: agents
+    paste buyers' words with it (退款。 “退款” 退款！！ 退款，运费), and a term holding it
+    matched only replies that hold the same marks."""
+    text = fold(q).translate(_separators())
+    if text and max(text) > "\uffff":  # emoji and the like beyond the BMP
+        text = "".join(" " if _separates(ch) else ch for ch in text)
+    terms = [t.strip(_TRIM) for t in text.split()]
+    return [t for t in terms if t]
+
+
 @functools.cache  # ~1,500 distinct readings among the dictionary's 40,000 characters
 def _strip_tone(reading: str) -> str:
     plain = "".join(c for c in unicodedata.normalize("NFD", reading)
