@@ -55,6 +55,14 @@ def encode_cached(encoder: Any, texts: list[str]) -> list[np.ndarray]:
     return [v if v is not None else fresh[t] for t, v in zip(texts, found, strict=True)]
 
 
+def _blas_flags() -> np.errstate:
+    """Around products of unit vectors: OpenBLAS kernels may leave the CPU's "invalid"
+    flag set on finite inputs (numpy#24067, OpenBLAS#1924), which numpy reports as a
+    RuntimeWarning, which tests turn into a failure (once, 2026-12-07). The products' values are
+    right, and the vectors are normalized when stored, so nothing invalid can come in."""
+    return np.errstate(invalid="ignore")
+
+
 def _grown(old: np.ndarray | None, rows: int, dim: int) -> np.ndarray:
     new = np.zeros((rows, dim), np.float32)
     if old is not None:
@@ -107,7 +115,8 @@ class SemanticVectors:
 
     def reply_cosines(self, query: list[np.ndarray], n: int) -> list[np.ndarray]:
         assert self.reply is not None
-        return [m[:n] @ q for m, q in zip(self.reply, query, strict=True)]
+        with _blas_flags():
+            return [m[:n] @ q for m, q in zip(self.reply, query, strict=True)]
 
     def logits(self, query: list[np.ndarray], alive: np.ndarray, mask: np.ndarray,
                w: Any) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -126,7 +135,8 @@ class SemanticVectors:
 
     def example_cosines(self, query: list[np.ndarray], n: int) -> list[np.ndarray]:
         assert self.example is not None
-        return [m[:n] @ q for m, q in zip(self.example, query, strict=True)]
+        with _blas_flags():
+            return [m[:n] @ q for m, q in zip(self.example, query, strict=True)]
 
     def crowdings(self, alive: np.ndarray, k: int) -> list[np.ndarray]:
         """Each model's mean cosine of each reply to its k nearest other live replies. All
@@ -152,7 +162,8 @@ class SemanticVectors:
             vecs = matrix[live]
             for start in range(0, rows.size, 1024):  # bounded memory: 1024 x n at once
                 chunk = rows[start:start + 1024]
-                sims = matrix[chunk] @ vecs.T
+                with _blas_flags():
+                    sims = matrix[chunk] @ vecs.T
                 sims[chunk[:, None] == live[None, :]] = -np.inf  # not its own neighbour
                 if kk > 0:
                     values[chunk] = np.partition(sims, -kk, axis=1)[:, -kk:].mean(axis=1)
