@@ -167,3 +167,10 @@ def test_only_readings_in_use_match_so_initials_find_what_was_meant():
     # And real polyphones are still found by either reading
     assert found(ix, "huankuan") == ["还款方式"]
     assert found(ix, "yinhang") == ["银行卡支付"]
+
+
+def test_the_common_miswriting_of_a_coupon_finds_coupons_and_back():
+    ix = build([("优惠券使用说明", 5), ("店铺优惠劵领取", 1), ("发货时间", 9)])
+    assert found(ix, "优惠劵") == ["优惠券使用说明", "店铺优惠劵领取"]
+    assert found(ix, "优惠券") == ["优惠券使用说明", "店铺优惠劵领取"]
+    assert found(ix, "yhq") == ["优惠券使用说明", "店铺优惠劵领取"]

@@ -36,6 +36,9 @@ def fold_table() -> dict[int, int]:
     for code in range(0xFF01, 0xFF5F):  # full-width ASCII
         table[code] = code - 0xFEE0
     table[0x3000] = 0x20  # ideographic space
+    # 劵 (juàn, in no word in use) is the commonest miswriting of 券 in shops: 优惠劵 and
+    # 优惠券 must find each other, and the sounds differ, so the typo passes cannot.
+    table[ord("劵")] = ord("券")
     for code in range(ord("A"), ord("Z") + 1):
         table[code] = code + 32
     for code in range(0xFF21, 0xFF3B):  # full-width capitals fold straight to lower case
