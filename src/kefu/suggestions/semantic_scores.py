@@ -57,9 +57,9 @@ def encode_cached(encoder: Any, texts: list[str]) -> list[np.ndarray]:
 
 def _blas_flags() -> np.errstate:
     """Around products of unit vectors: OpenBLAS kernels may leave the CPU's "invalid"
-    flag set on finite inputs (numpy#24067, OpenBLAS#1924), which numpy reports as a
-    RuntimeWarning, which tests turn into a failure (once, 2026-12-07). The products' values are
-    right, and the vectors are normalized when stored, so nothing invalid can come in."""
+    flag set on finite inputs (numpy#24067, OpenBLAS#1924). numpy reports it as a
+    RuntimeWarning, and the tests turn that into a failure (once, 2026-12-07). The products'
+    values are right, and the vectors are normalized when stored: nothing invalid comes in."""
     return np.errstate(invalid="ignore")
 
 

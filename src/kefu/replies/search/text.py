@@ -54,8 +54,8 @@ def fold(text: str) -> str:
 # The marks of codes, sizes, prices and temperatures (/tk1, SQ-001, 1.5kg, 50%, #3, 30°C):
 # part of a term.
 _IN_TERMS = frozenset("/-_.#%&@+°℃℉")
-_TRIM = "-_.#&@+"  # ... but not at a term's ends (退款. or -退款), where '/' alone stays
-_SEPARATING = ("P", "So")  # punctuation, and symbols such as emoji, ㊣ and °
+_TRIM = "-_.#&@+"  # trimmed from a term's ends (退款. or -退款); '/' is not (/tk1)
+_SEPARATING = ("P", "So")  # punctuation, and symbols such as emoji, ㊣ and ★
 
 
 def _separates(ch: str) -> bool:
@@ -65,7 +65,7 @@ def _separates(ch: str) -> bool:
 @functools.cache
 def _separators() -> dict[int, int]:
     """The punctuation and symbols of the Basic Multilingual Plane, each mapped to a space
-    (625 punctuation marks and ~4,000 symbols: ~20 ms, once per process)."""
+    (625 punctuation marks and 2,731 symbols: 13 ms, once per process)."""
     table = {c: 0x20 for c in range(0x10000) if _separates(chr(c))}
     table.update({ord(c): 0x20 for c in "~`|^"})  # ～ folds to ~: "亲~" is a word and a sign
     return table
