@@ -48,6 +48,21 @@ def test_search_by_pinyin_initials_highlights_the_matched_characters(open_panel:
     assert page.get_attribute("[data-list] li.item >> nth=0", "aria-selected") == "true"
 
 
+def test_a_result_found_through_a_typo_says_why_it_is_listed(open_panel: OpenPanel):
+    page = open_panel()
+
+    # 按抚 is 安抚 typed with a homophone: what is listed does not hold what was typed
+    search(page, "按抚")
+    found = titles(page)
+    assert found
+    assert all("安抚" in t for t in found[:3]), found
+    assert page.inner_text("[data-list] li.item >> nth=0 >> .why") == "同音字"
+    # A query that matches as typed gets no such note
+    search(page, "安抚")
+    assert titles(page)[0] == found[0]
+    assert page.locator("[data-list] li.item .why").count() == 0
+
+
 def test_search_by_mixed_characters_and_pinyin(open_panel: OpenPanel):
     page = open_panel()
 

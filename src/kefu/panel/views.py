@@ -28,6 +28,12 @@ def strings() -> dict[str, Any]:
         "resultCount": _("%(n)s results"),
         "resultCountMore": _("first %(n)s results: type more to narrow"),
         "noResults": _("No reply matches “%(q)s”. Press Alt+N to save it as a new reply."),
+        # Why a result that does not hold what was typed is listed (search's typo passes)
+        "matchHomophone": _("Same sound as typed"),
+        "matchFuzzy": _("Sounds like what was typed"),
+        "matchMissingChar": _("One character left out"),
+        "matchExtraChar": _("One character too many"),
+        "matchPartial": _("Matches only the start of what was typed"),
         "favourites": _("Favourites"),
         "recent": _("Recently used"),
         "homeEmpty": _("Type pinyin, initials, characters or a shortcut code to search. "

@@ -86,11 +86,26 @@ function itemFromReply(reply, source) {
   };
 }
 
+// Why a result that does not hold what was typed is listed: one of search's typo passes,
+// or its last resort, a match of the query's start. Kinds as in the API's why.match
+// (several terms join theirs with +).
+const MATCH_HINTS = [
+  ["partial_", "matchPartial"], ["homophone_", "matchHomophone"], ["fuzzy_", "matchFuzzy"],
+  ["edit_missing_char", "matchMissingChar"], ["edit_extra_char", "matchExtraChar"],
+];
+
+function matchHint(why) {
+  const kinds = why && why.match ? why.match.split("+") : [];
+  const found = MATCH_HINTS.find(([start]) => kinds.some((k) => k.startsWith(start)));
+  return found ? S[found[1]] : "";
+}
+
 function itemFromResult(result) {
   const reply = store.replies.get(result.id);
   return {
     id: result.id, title: result.title, body: result.body, category: result.category,
     shortcut: result.shortcut, highlights: result.highlights, source: "search",
+    why: matchHint(result.why),
     images: reply ? reply.images : [],
     libraryLabel: reply ? libraryLabel(store.libraryById.get(reply.library.id), S) : "",
   };
