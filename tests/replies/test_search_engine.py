@@ -174,3 +174,28 @@ def test_the_common_miswriting_of_a_coupon_finds_coupons_and_back():
     assert found(ix, "优惠劵") == ["优惠券使用说明", "店铺优惠劵领取"]
     assert found(ix, "优惠券") == ["优惠券使用说明", "店铺优惠劵领取"]
     assert found(ix, "yhq") == ["优惠券使用说明", "店铺优惠劵领取"]
+
+
+def test_codes_sizes_and_temperatures_keep_their_marks_in_a_query():
+    # Given replies with a hyphenated key, a size with a decimal point and a temperature
+    rows: list[dict[str, Any]] = [
+        {"id": 1, "title": "退款说明", "body": "原路退回", "key": "SQ-001", "library_id": 1,
+         "updated_at": NOW},
+        {"id": 2, "title": "重量1.5kg以内包邮", "body": "超重补运费", "library_id": 1,
+         "updated_at": NOW},
+        {"id": 3, "title": "洗涤说明", "body": "水温不超过30°C", "library_id": 1,
+         "updated_at": NOW}]
+    ix = OrgIndex(1)
+    ix.set_libraries([LibraryInfo(1, "company", None, None)])
+    ix.build(rows)
+
+    def first(q: str) -> tuple[str, str]:
+        hit = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)[0]
+        return ix.title(hit.doc), hit.match.kind
+
+    # Then the marks inside a term stay, and those at its ends go with the punctuation
+    assert first("SQ-001") == ("退款说明", "shortcut")
+    assert first("sq-001。") == ("退款说明", "shortcut")
+    assert first("1.5kg") == ("重量1.5kg以内包邮", "title")
+    assert first("30°C") == ("洗涤说明", "body")
+    assert first("退款.") == first("-退款") == ("退款说明", "title_prefix")
