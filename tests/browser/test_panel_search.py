@@ -63,6 +63,17 @@ def test_a_result_found_through_a_typo_says_why_it_is_listed(open_panel: OpenPan
     assert page.locator("[data-list] li.item .why").count() == 0
 
 
+def test_a_number_typed_in_digits_finds_it_written_in_chinese(open_panel: OpenPanel):
+    page = open_panel()
+
+    # The demo shop writes 双十一 in its titles; an agent types 双11
+    search(page, "双11")
+    found = titles(page)
+    assert found[0].startswith("双十一"), found
+    assert page.inner_text("[data-list] li.item >> nth=0 >> .why") == "数字写法不同（7 / 七）"
+    assert page.inner_text("[data-list] li.item >> nth=0 >> mark") == "双十一"
+
+
 def test_search_by_mixed_characters_and_pinyin(open_panel: OpenPanel):
     page = open_panel()
 

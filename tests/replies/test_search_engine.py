@@ -199,3 +199,36 @@ def test_codes_sizes_and_temperatures_keep_their_marks_in_a_query():
     assert first("1.5kg") == ("重量1.5kg以内包邮", "title")
     assert first("30°C") == ("洗涤说明", "body")
     assert first("退款.") == first("-退款") == ("退款说明", "title_prefix")
+
+
+def test_numbers_in_digits_find_them_in_chinese_numerals_and_back():
+    # Given replies writing their numbers one way or the other
+    ix = build([("七天无理由退换说明", 5), ("双11发货时间", 3), ("两件包邮规则", 1),
+                ("24小时内发货", 2), ("满三百减三十活动", 1), ("第一次购买须知", 1)])
+
+    def first(q: str) -> tuple[str, str, list[tuple[int, int]]]:
+        hit = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)[0]
+        return ix.title(hit.doc), hit.match.kind, hit.match.title
+
+    # Then digits typed find numerals written, in the tier of the place they match, and
+    # the highlight covers what is written
+    assert first("7天无理由") == ("七天无理由退换说明", "numeral_title_prefix", [(0, 5)])
+    assert first("2件") == ("两件包邮规则", "numeral_title_prefix", [(0, 2)])
+    assert first("满300减30")[0] == "满三百减三十活动"
+    # And numerals typed find digits written
+    assert first("双十一") == ("双11发货时间", "numeral_title_prefix", [(0, 3)])
+    assert first("二十四小时") == ("24小时内发货", "numeral_title_prefix", [(0, 4)])
+    # And a writing found as typed needs no other: 第一次 is not 第1次
+    assert first("第一次") == ("第一次购买须知", "title_prefix", [(0, 3)])
+    # And several terms match each in either writing
+    assert first("7天 退换")[0] == "七天无理由退换说明"
+    assert first("退换 七天")[0] == "七天无理由退换说明"
+    assert first("发货 双十一")[1] == "title+numeral_title_prefix"
+
+
+def test_the_typed_writing_of_a_number_ranks_with_the_other_by_use():
+    # Given both writings of a number, the Chinese one much used
+    ix = build([("7天无理由退换", 1), ("七天无理由退换（新版）", 40), ("运费说明", 60)])
+    # Then both are listed, by use, for either writing typed
+    assert found(ix, "7天无理由") == ["七天无理由退换（新版）", "7天无理由退换"]
+    assert found(ix, "七天无理由") == ["七天无理由退换（新版）", "7天无理由退换"]

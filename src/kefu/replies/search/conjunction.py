@@ -18,6 +18,7 @@ import itertools
 import numpy as np
 
 from kefu.replies.search import engine as E
+from kefu.replies.search import numerals
 from kefu.replies.search import query as Q
 from kefu.replies.search.index import OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, Verify, resolve
@@ -43,8 +44,15 @@ class Term:
             members = set(codes.tolist())
             groups.append((6.0, codes, lambda d: Match(6, "shortcut") if d in members
                            else None))
+        # Its numbers written the other way (7天, 七天) are the same term: every level holds
+        # both writings, the typed one verified first.
+        self.texts = [term, *numerals.variants(term)]
         literal = E.literal_groups(ix, term)
-        self.body_cands = literal[-1][1]
+        self.body_cands = [literal[-1][1]]
+        for variant in self.texts[1:]:
+            other = E.numeral_groups(ix, variant)
+            self.body_cands.append(other[-1][1])
+            literal += other
         groups += literal
         if (atoms := Q.latin_atoms(term)) is not None:
             groups += pinyin_groups(ix, atoms)
@@ -62,11 +70,16 @@ class Term:
 
     def body(self, within: np.ndarray | None) -> np.ndarray:
         """Documents whose body may hold the term (among ``within`` if given)."""
+        if len(self.texts) == 1:
+            return self._body(self.term, self.body_cands[0], within)
+        return union([self._body(text, cands, within)
+                      for text, cands in zip(self.texts, self.body_cands, strict=True)])
+
+    def _body(self, text: str, cands: Cands, within: np.ndarray | None) -> np.ndarray:
         body = self.ix.body_grams
-        if within is None or len(self.term) == 1:
-            docs = resolve(self.body_cands)
+        if within is None or len(text) == 1:
+            docs = resolve(cands)
             return docs if within is None else intersect(within, docs)
-        text = self.term
         for a, b in itertools.pairwise(text):
             if a.isspace() or b.isspace():
                 continue

@@ -13,6 +13,8 @@ differ by at least 0.1):
             (按抚→安抚; 2 at the title start, 1 inside); 1.2 a character left out; 1.0 a
             character too many
     tier 0  last resort: the longest prefix of the query that matches
+    same    the query's numbers written the other way (7天 → 七天, 双十一 → 双11), only
+            when the writing typed found fewer than the limit (numerals.py)
     AND     several terms: the mean of their tiers
 
 Within a tier, candidates are visited in order of usage (team usage decayed with a 30-day
@@ -30,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from kefu.replies.search import numerals
 from kefu.replies.search import query as Q
 from kefu.replies.search.build import trigram_key
 from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
@@ -317,6 +320,9 @@ def search_term(s: Search, term: str) -> None:
     if (latin := Q.latin_atoms(term)) is not None:
         groups += pinyin_groups(ix, latin, popular=s.popular())
     _run_tiers(s, groups)
+    if len(s.hits) < s.limit and not term.startswith("/"):  # 7天 typed, 七天 written:
+        for variant in numerals.variants(term):  # the same words, not a typo
+            _run_tiers(s, numeral_groups(ix, variant))
     if len(s.hits) >= min(s.limit, TYPO_THRESHOLD) or term.startswith("/"):
         return  # a /shortcut is a code: near misses would only mislead
     # Typo passes, only when exact matching found too little.
@@ -380,25 +386,34 @@ def _title_contains(ix: OrgIndex, texts: list[str], kind: str) -> Verify:
     return verify
 
 
+def numeral_groups(ix: OrgIndex, variant: str) -> list[tuple[float, Cands, Verify]]:
+    """Literal matching of a term with its numbers written the other way, in the tiers of
+    the writing typed: matches are labelled numeral_… for the panel's note."""
+    return [(t, c, relabel(v, "numeral_")) for t, c, v in literal_groups(ix, variant)]
+
+
 def _prefix_fallback(s: Search, term: str) -> None:
     shortest = max(2, (len(term) + 1) // 2)  # a prefix this long is still what they meant
     for cut in range(len(term) - 1, shortest - 1, -1):
         part = term[:cut]
-        groups = [(0.0, c, _shift(v, 0.0)) for _t, c, v in literal_groups(s.ix, part)]
+        groups = [(0.0, c, relabel(v, "partial_", 0.0))
+                  for _t, c, v in literal_groups(s.ix, part)]
         if (atoms := Q.latin_atoms(part)) is not None:
-            groups += [(0.0, c, _shift(v, 0.0)) for _t, c, v in pinyin_groups(s.ix, atoms)]
+            groups += [(0.0, c, relabel(v, "partial_", 0.0))
+                       for _t, c, v in pinyin_groups(s.ix, atoms)]
         _run_tiers(s, groups)
         if s.hits:
             return
 
 
-def _shift(verify: Verify, tier: float) -> Verify:
-    def shifted(doc: int) -> Match | None:
+def relabel(verify: Verify, prefix: str, tier: float | None = None) -> Verify:
+    """``verify`` with its matches' kind prefixed (and their tier replaced if given)."""
+    def relabelled(doc: int) -> Match | None:
         m = verify(doc)
         if m is None:
             return None
-        return Match(tier, "partial_" + m.kind, m.title, m.body)
-    return shifted
+        return Match(m.tier if tier is None else tier, prefix + m.kind, m.title, m.body)
+    return relabelled
 
 
 # --- entry point -----------------------------------------------------------------------

@@ -87,11 +87,12 @@ function itemFromReply(reply, source) {
 }
 
 // Why a result that does not hold what was typed is listed: one of search's typo passes,
-// or its last resort, a match of the query's start. Kinds as in the API's why.match
+// its last resort (a match of the query's start), or a number written the other way. Kinds as in the API's why.match
 // (several terms join theirs with +).
 const MATCH_HINTS = [
   ["partial_", "matchPartial"], ["homophone_", "matchHomophone"], ["fuzzy_", "matchFuzzy"],
   ["edit_missing_char", "matchMissingChar"], ["edit_extra_char", "matchExtraChar"],
+  ["numeral_", "matchNumeral"],
 ];
 
 function matchHint(why) {
