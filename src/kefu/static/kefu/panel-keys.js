@@ -26,10 +26,12 @@ export function setupKeys(P) {
   }
 
   // In the search box a digit is usually part of the query (/tk9, 7天): it copies the n-th
-  // result only when the query so far has no digit and is not a /shortcut.
+  // result only when the query so far has no digit, is not a /shortcut and does not end
+  // with a word a number follows (双11, 第3天, 满300减30).
   function digitCopiesFromSearch() {
-    const value = ui.q.value;
-    return value.trim() !== "" && !/\d/.test(value) && !value.startsWith("/");
+    const value = ui.q.value.trim();
+    return value !== "" && !/\d/.test(value) && !value.startsWith("/")
+      && !/[双第满减]$/.test(value);
   }
 
   // Waits for the last keystroke's results first. A number key in the search box with no
