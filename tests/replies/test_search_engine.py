@@ -232,3 +232,39 @@ def test_the_typed_writing_of_a_number_ranks_with_the_other_by_use():
     # Then both are listed, by use, for either writing typed
     assert found(ix, "7天无理由") == ["七天无理由退换（新版）", "7天无理由退换"]
     assert found(ix, "七天无理由") == ["七天无理由退换（新版）", "7天无理由退换"]
+
+
+def test_three_or_four_terms_rank_by_the_mean_of_each_terms_best_match():
+    # Given six hundred replies mixing a few words in titles and bodies, used at random
+    import random
+
+    rng = random.Random(4)
+    words = ["退款", "发货", "地址", "快递", "尺码", "优惠券", "质量", "换货"]
+    rows: list[dict[str, Any]] = []
+    for i in range(1, 601):
+        title = "".join(rng.sample(words, 2)) + f"说明{i}"
+        body = "亲，" + "，".join(rng.sample(words, 3)) + "请看详情页"
+        rows.append({"id": i, "title": title, "body": body, "library_id": 1,
+                     "usage_count": rng.randrange(0, 50), "last_used_at": NOW,
+                     "updated_at": NOW - timedelta(minutes=i)})
+    ix = OrgIndex(1)
+    ix.set_libraries([LibraryInfo(1, "company", None, None)])
+    ix.build(rows)
+    viewer = engine.Viewer(7, frozenset({1}))
+
+    def best_tiers(term: str) -> dict[int, tuple[float, float]]:
+        """Each reply holding the term: its best tier, and its usage part of the score."""
+        hits = engine.search(ix, viewer, term, limit=len(rows))
+        return {h.doc: (h.match.tier, h.score - h.match.tier * 100) for h in hits}
+
+    for q in ["退款 发货 地址", "退款 发货 地址 快递", "tk 发货 dz", "尺码 质量 换货 优惠券"]:
+        # When several terms are searched
+        got = engine.search(ix, viewer, q, limit=10)
+        # Then the list is the ten best by the mean of each term's best match, plus usage,
+        # as computed reply by reply from each term alone
+        each = [best_tiers(t) for t in q.split()]
+        common = set(each[0]).intersection(*each[1:])
+        expected = sorted((sum(e[d][0] for e in each) / len(each) * 100 + each[0][d][1]
+                           for d in common), reverse=True)[:10]
+        assert len(got) == min(10, len(common))
+        assert [round(h.score, 6) for h in got] == [round(x, 6) for x in expected], q
