@@ -74,6 +74,16 @@ def test_a_number_typed_in_digits_finds_it_written_in_chinese(open_panel: OpenPa
     assert page.inner_text("[data-list] li.item >> nth=0 >> mark") == "双十一"
 
 
+def test_a_phrase_matching_nothing_lists_replies_holding_part_of_it(open_panel: OpenPanel):
+    page = open_panel()
+
+    # No reply holds 想换个颜色; some hold 换颜色 or 颜色
+    search(page, "想换个颜色")
+    found = titles(page)
+    assert found and "颜色" in found[0], found
+    assert page.inner_text("[data-list] li.item >> nth=0 >> .why") == "只匹配了一部分"
+
+
 def test_search_by_mixed_characters_and_pinyin(open_panel: OpenPanel):
     page = open_panel()
 

@@ -268,3 +268,27 @@ def test_three_or_four_terms_rank_by_the_mean_of_each_terms_best_match():
                            for d in common), reverse=True)[:10]
         assert len(got) == min(10, len(common))
         assert [round(h.score, 6) for h in got] == [round(x, 6) for x in expected], q
+
+
+def test_a_phrase_matching_nothing_finds_replies_by_its_longest_matching_part():
+    # Given replies whose titles hold words an agent types inside longer phrases
+    ix = build([("退款到账时间", 5), ("发货时间说明", 9), ("还没发货怎么办", 1), ("换颜色", 2),
+                ("面料成分说明", 30), ("鞋码11号对照", 3)])
+
+    def listed(q: str) -> list[tuple[str, str, list[str]]]:
+        hits = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)
+        return [(t := ix.title(h.doc), h.match.kind, [t[a:b] for a, b in h.match.title])
+                for h in hits]
+
+    # Then the words that match are found wherever they stand in what was typed, the
+    # longest first, and highlighted
+    assert listed("我要退款") == [("退款到账时间", "part_title_prefix", ["退款"])]
+    assert listed("为什么还没发货")[0] == ("还没发货怎么办", "part_title_prefix", ["还没发货"])
+    assert listed("想换个颜色") == [("换颜色", "part_title", ["颜色"])]
+    # And a part found at the start is labelled so, as the longest start of pinyin is
+    assert listed("发货时间呢亲")[0] == ("发货时间说明", "partial_title_prefix", ["发货时间"])
+    assert listed("fhsjgj")[0][:2] == ("发货时间说明", "partial_pinyin_title_prefix")
+    # And such matches rank below every match of the whole query
+    assert engine.search(ix, engine.Viewer(7, frozenset({1})), "我要退款")[0].score < 100
+    # And digits alone are no reading of a phrase: 双11 does not list every code with 11
+    assert listed("双11") == []

@@ -34,6 +34,7 @@ def strings() -> dict[str, Any]:
         "matchMissingChar": _("One character left out"),
         "matchExtraChar": _("One character too many"),
         "matchPartial": _("Matches only the start of what was typed"),
+        "matchPart": _("Matches only part of what was typed"),
         "matchNumeral": _("Number written the other way (7 / 七)"),
         "favourites": _("Favourites"),
         "recent": _("Recently used"),

@@ -12,7 +12,8 @@ differ by at least 0.1):
     tier 2/1  typo passes, only when the above found fewer than 3: same or similar sound
             (按抚→安抚; 2 at the title start, 1 inside); 1.2 a character left out; 1.0 a
             character too many
-    tier 0  last resort: the longest prefix of the query that matches
+    < 1     last resort: the longest part of the query that matches, its tier a tenth
+            (fallback.py)
     same    the query's numbers written the other way (7天 → 七天, 双十一 → 双11), only
             when the writing typed found fewer than the limit (numerals.py)
     AND     several terms: the mean of their tiers
@@ -302,7 +303,7 @@ def exact_code(ix: OrgIndex, term: str) -> np.ndarray:
     return np.fromiter(sorted(docs), dtype=np.int32, count=len(docs)) if docs else EMPTY
 
 
-def _run_tiers(s: Search, groups: list[tuple[float, Cands, Verify]]) -> None:
+def run_tiers(s: Search, groups: list[tuple[float, Cands, Verify]]) -> None:
     """Run groups from the best tier down; groups of one tier compete on usage."""
     for tier in sorted({g[0] for g in groups}, reverse=True):
         if len(s.hits) >= s.limit:
@@ -319,10 +320,10 @@ def search_term(s: Search, term: str) -> None:
     groups += literal_groups(ix, term)
     if (latin := Q.latin_atoms(term)) is not None:
         groups += pinyin_groups(ix, latin, popular=s.popular())
-    _run_tiers(s, groups)
+    run_tiers(s, groups)
     if len(s.hits) < s.limit and not term.startswith("/"):  # 7天 typed, 七天 written:
         for variant in numerals.variants(term):  # the same words, not a typo
-            _run_tiers(s, numeral_groups(ix, variant))
+            run_tiers(s, numeral_groups(ix, variant))
     if len(s.hits) >= min(s.limit, TYPO_THRESHOLD) or term.startswith("/"):
         return  # a /shortcut is a code: near misses would only mislead
     # Typo passes, only when exact matching found too little.
@@ -332,14 +333,16 @@ def search_term(s: Search, term: str) -> None:
         # Same-sound matching changes nothing for pinyin typed as letters; similar sounds do.
         modes = ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)) if has_han else ((Q.FUZZY, 3.0),)
         for mode, shift in modes:
-            _run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift,
+            run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift,
                                          popular=s.popular()))
             if len(s.hits) >= min(s.limit, TYPO_THRESHOLD):
                 return
     if has_han and len(term) >= 3:  # a character left out or typed twice
         _edit_passes(s, term)
     if not s.hits:
-        _prefix_fallback(s, term)
+        from kefu.replies.search.fallback import last_resort  # it builds on this module
+
+        last_resort(s, term)
 
 
 def _edit_passes(s: Search, term: str) -> None:
@@ -348,7 +351,9 @@ def _edit_passes(s: Search, term: str) -> None:
     is one group over every place the edit may be, so their matches compete on usage."""
     ix = s.ix
     splits = [(term[:i], term[i:]) for i in range(1, len(term))]
-    variants = list(dict.fromkeys(term[:i] + term[i + 1:] for i in range(len(term))))
+    # Dropping a character must leave a word: not the digits 11 of 双11
+    variants = [v for v in dict.fromkeys(term[:i] + term[i + 1:] for i in range(len(term)))
+                if any(is_han(ch) for ch in v)]
 
     def gap_cands() -> np.ndarray:
         return union([intersect(rarest_gram(ix.title_grams, left),
@@ -357,7 +362,7 @@ def _edit_passes(s: Search, term: str) -> None:
     def extra_cands() -> np.ndarray:
         return union([rarest_gram(ix.title_grams, v) for v in variants])
 
-    _run_tiers(s, [(1.2, gap_cands, _gap_verifier(ix, splits)),
+    run_tiers(s, [(1.2, gap_cands, _gap_verifier(ix, splits)),
                    (1.0, extra_cands, _title_contains(ix, variants, "edit_extra_char"))])
 
 
@@ -390,20 +395,6 @@ def numeral_groups(ix: OrgIndex, variant: str) -> list[tuple[float, Cands, Verif
     """Literal matching of a term with its numbers written the other way, in the tiers of
     the writing typed: matches are labelled numeral_… for the panel's note."""
     return [(t, c, relabel(v, "numeral_")) for t, c, v in literal_groups(ix, variant)]
-
-
-def _prefix_fallback(s: Search, term: str) -> None:
-    shortest = max(2, (len(term) + 1) // 2)  # a prefix this long is still what they meant
-    for cut in range(len(term) - 1, shortest - 1, -1):
-        part = term[:cut]
-        groups = [(0.0, c, relabel(v, "partial_", 0.0))
-                  for _t, c, v in literal_groups(s.ix, part)]
-        if (atoms := Q.latin_atoms(part)) is not None:
-            groups += [(0.0, c, relabel(v, "partial_", 0.0))
-                       for _t, c, v in pinyin_groups(s.ix, atoms)]
-        _run_tiers(s, groups)
-        if s.hits:
-            return
 
 
 def relabel(verify: Verify, prefix: str, tier: float | None = None) -> Verify:

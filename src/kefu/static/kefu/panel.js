@@ -87,12 +87,13 @@ function itemFromReply(reply, source) {
 }
 
 // Why a result that does not hold what was typed is listed: one of search's typo passes,
-// its last resort (a match of the query's start), or a number written the other way. Kinds as in the API's why.match
+// its last resort (a match of part of the query, or of its start), or a number written
+// the other way. Kinds as in the API's why.match
 // (several terms join theirs with +).
 const MATCH_HINTS = [
   ["partial_", "matchPartial"], ["homophone_", "matchHomophone"], ["fuzzy_", "matchFuzzy"],
   ["edit_missing_char", "matchMissingChar"], ["edit_extra_char", "matchExtraChar"],
-  ["numeral_", "matchNumeral"],
+  ["numeral_", "matchNumeral"], ["part_", "matchPart"],
 ];
 
 function matchHint(why) {

@@ -1,0 +1,97 @@
+"""The last resort, when nothing matches what was typed, not even through a typo pass: a
+part of it that does match (tier under 1, so below every real match).
+
+Letters (pinyin, initials, codes) are matched by their longest matching start: their
+syllables only make sense from the start (fhsjgj → fhsj 发货时间). A term of 汉字 is
+matched by its longest matching part, wherever it stands: agents type and paste whole
+phrases (我要退款, 为什么还没发货, 这件有没有M码的), and the words that find a reply are
+rarely at the start. Parts of one length compete, title start above title above tags
+and questions above body, then by usage; the panel says the result holds only a part.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from kefu.replies.search import engine as E
+from kefu.replies.search import query as Q
+from kefu.replies.search.index import gram_key
+from kefu.replies.search.match import Cands, Match, Verify
+from kefu.replies.search.pinyin import pinyin_groups
+from kefu.replies.search.text import is_han
+
+LONGEST_PART = 8  # parts longer than this are rarely found when the whole was not
+MAX_PARTS = 96  # bound on the parts looked up for one long pasted phrase
+# Replies verified per group beyond the most used few: a long part's candidates (replies
+# holding its pairs) are often not replies holding it, and the parts are many.
+MAX_VERIFY = 60
+
+
+def last_resort(s: E.Search, term: str) -> None:
+    if _has_han(term):
+        _longest_part(s, term, bodies=False)
+        if not s.hits:
+            _longest_part(s, term, bodies=True)
+    if not s.hits:
+        _longest_start(s, term)
+
+
+def _has_han(text: str) -> bool:
+    return any(is_han(ch) for ch in text)
+
+
+def _scaled(verify: Verify, kind: str) -> Verify:
+    """``verify`` with its matches labelled ``kind``… and their tier a tenth: 0.5 for a
+    title start down to 0.2 for a body, so they keep their order among themselves."""
+    def scaled(doc: int) -> Match | None:
+        m = verify(doc)
+        if m is None:
+            return None
+        return Match(m.tier / 10, kind + m.kind, m.title, m.body)
+    return scaled
+
+
+def _groups(s: E.Search, part: str, kind: str, pinyin: bool = False,
+            fields: tuple[float, ...] = (5, 4, 3, 2)) -> list[tuple[float, Cands, Verify]]:
+    """The part's literal groups of the given tiers (5 title start … 2 body), and with
+    ``pinyin`` its pinyin ones, scaled."""
+    found = [g for g in E.literal_groups(s.ix, part) if g[0] in fields]
+    if pinyin and (atoms := Q.latin_atoms(part)) is not None:
+        found += pinyin_groups(s.ix, atoms)
+    return [(t / 10, c, _scaled(v, kind)) for t, c, v in found]
+
+
+def _longest_start(s: E.Search, term: str) -> None:
+    shortest = max(2, (len(term) + 1) // 2)  # a start this long is still what they meant
+    for cut in range(len(term) - 1, shortest - 1, -1):
+        E.run_tiers(s, _groups(s, term[:cut], "partial_", pinyin=True))
+        if s.hits:
+            return
+
+
+def _longest_part(s: E.Search, term: str, bodies: bool) -> None:
+    """Titles, tags and questions first (``bodies`` False): a word found there says more of
+    what the reply is about, and their candidates are short; bodies only if none holds
+    any part."""
+    ix = s.ix
+    s.max_verify = MAX_VERIFY
+    fields = (ix.body_grams,) if bodies else (ix.title_grams, ix.short_grams)
+    tiers = (2,) if bodies else (5, 4, 3)
+    # A part can match only where each of its neighbouring pairs occurs: one lookup per
+    # pair of the term settles which parts are worth looking for.
+    occurs = [any(f.lookup(gram_key(ord(a), ord(b))).size for f in fields)
+              for a, b in itertools.pairwise(term)]
+    budget = MAX_PARTS
+    for length in range(min(len(term) - 1, LONGEST_PART), 1, -1):
+        parts = [(i, part) for i in range(len(term) - length + 1)
+                 if all(occurs[i:i + length - 1])
+                 and _has_han(part := term[i:i + length])]  # not the 11 of 双11
+        parts = parts[:budget]
+        budget -= len(parts)
+        first_at = {part: i for i, part in reversed(parts)}  # a part typed twice: once
+        groups = [g for part, i in first_at.items()
+                  for g in _groups(s, part, "partial_" if i == 0 else "part_", fields=tiers)]
+        if groups:
+            E.run_tiers(s, groups)
+        if s.hits or budget <= 0:
+            return
