@@ -143,6 +143,21 @@ def _docs_of(s: E.Search, terms: list[Term], combo: tuple[float, ...],
 WINDOW = 256  # entries of a long list looked at first
 
 
+def _matches(checks: list[list[Verify]], doc: int) -> list[Match] | None:
+    """Each term's first match among its verifiers, or None if a term has none (its
+    candidate lists are supersets)."""
+    ms: list[Match] = []
+    for verifiers in checks:
+        for verify in verifiers:
+            found = verify(doc)
+            if found is not None:
+                ms.append(found)
+                break
+        else:
+            return None
+    return ms
+
+
 def _record(s: E.Search, best: list[float], doc: int, usage: float, ms: list[Match]) -> None:
     """A document matching every term: its hit, and its score among the best so far."""
     # The mean tier: a title hit for one term and a body hit for the other beats two body
@@ -185,7 +200,7 @@ def _search_by_combos(s: E.Search, terms: list[Term]) -> None:
         """Verify documents in the given order; True once nothing later can enter."""
         # Per term, its level's verifiers to try in order: the first match counts.
         checks = [t.at[level] for t, level in zip(terms, combo, strict=True)]
-        limit, floor, n = s.limit, bound * 100, len(checks)
+        limit, floor = s.limit, bound * 100
         for doc, u in zip(docs.tolist(), usage.tolist(), strict=True):
             if len(best) >= limit and best[0] >= floor + u:
                 return True
@@ -194,16 +209,7 @@ def _search_by_combos(s: E.Search, terms: list[Term]) -> None:
             budget[0] -= 1
             if budget[0] < 0:
                 return True
-            ms: list[Match] = []
-            for verifiers in checks:
-                for verify in verifiers:
-                    found = verify(doc)
-                    if found is not None:
-                        ms.append(found)
-                        break
-                else:
-                    break  # not at this level (a candidate list is a superset)
-            if len(ms) == n:
+            if (ms := _matches(checks, doc)) is not None:
                 _record(s, best, doc, u, ms)
         return False
 
@@ -287,14 +293,5 @@ def _search_by_bounds(s: E.Search, terms: list[Term]) -> None:
                              bounds[order].tolist(), strict=True):
         if len(best) >= s.limit and best[0] >= bound:
             return
-        ms: list[Match] = []
-        for verifiers in checks:
-            for verify in verifiers:
-                found = verify(doc)
-                if found is not None:
-                    ms.append(found)
-                    break
-            else:
-                break
-        if len(ms) == len(checks):
+        if (ms := _matches(checks, doc)) is not None:
             _record(s, best, doc, u, ms)
