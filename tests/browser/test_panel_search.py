@@ -80,7 +80,8 @@ def test_a_phrase_matching_nothing_lists_replies_holding_part_of_it(open_panel: 
     # No reply holds 想换个颜色; some hold 换颜色 or 颜色
     search(page, "想换个颜色")
     found = titles(page)
-    assert found and "颜色" in found[0], found
+    assert found
+    assert "颜色" in found[0], found
     assert page.inner_text("[data-list] li.item >> nth=0 >> .why") == "只匹配了一部分"
 
 
