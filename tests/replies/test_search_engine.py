@@ -292,3 +292,20 @@ def test_a_phrase_matching_nothing_finds_replies_by_its_longest_matching_part():
     assert engine.search(ix, engine.Viewer(7, frozenset({1})), "我要退款")[0].score < 100
     # And digits alone are no reading of a phrase: 双11 does not list every code with 11
     assert listed("双11") == []
+
+
+def test_own_usage_counts_the_same_for_a_few_replies_and_for_thousands():
+    # Given a member who used a few replies of a library of a thousand
+    import numpy as np
+
+    ix = build([(f"退款说明{i}", i % 7) for i in range(1000)])
+    ix.own[7] = {ix.reply_id[d]: float(d % 5 + 1) for d in (3, 250, 251, 998)}
+    s = engine.Search(ix, engine.Viewer(7, frozenset({1})), limit=10)
+    docs = np.arange(1000, dtype=np.int32)
+    # Then usage over all of them (searched as an array) equals usage taken a few at a
+    # time (looked up one by one), and the member's own replies count more
+    whole = s.usage(docs)
+    pieces = np.concatenate([s.usage(docs[i:i + 50]) for i in range(0, 1000, 50)])
+    assert np.array_equal(whole, pieces)
+    team = engine.Search(ix, engine.Viewer(8, frozenset({1})), limit=10).usage(docs)
+    assert set(np.flatnonzero(whole > team).tolist()) == {3, 250, 251, 998}

@@ -236,6 +236,7 @@ def _search_by_combos(s: E.Search, terms: list[Term]) -> None:
             rest = s.rest(docs, pool)
             visit(rest, s.usage(rest), bound, combo)
 
+
 def _holding_all(s: E.Search, terms: list[Term]) -> np.ndarray:
     """The documents the member may see that may hold every term (in one of its levels or
     its body), starting from the term likely to have the fewest."""
@@ -271,9 +272,9 @@ def _search_by_bounds(s: E.Search, terms: list[Term]) -> None:
     Documents are verified in that order, each term with all its verifiers from the best
     tier down, until the limit-th score found is at least the next bound: a document's
     score never exceeds its bound, as its candidate lists are supersets. On 244 queries
-    of 3-4 words from replies of the 100k library: p50 907 -> 561 µs, p99 16.2 -> 3.2 ms
-    against the combinations (bench/search.py's library); on two terms the combinations
-    are faster (p50 230 against 400 µs)."""
+    of 3-4 words from replies of bench/search.py's 100k library: p50 956 -> 635 µs, p99
+    10.4 -> 3.5 ms against the combinations; on two terms the combinations are faster
+    (p50 230 against 400 µs)."""
     docs = _holding_all(s, terms)
     if docs.size == 0:
         return

@@ -79,6 +79,7 @@ class Search:
         self.team_usage = index.usage_now((time.time() - T0) / TAU)
         self.mask = index.visibility_mask(viewer.visible_library_ids)
         self.own, self.own_docs = index.own_docs(viewer.member_id)
+        self._own_uses: np.ndarray | None = None  # of own_docs, when first needed
         self._popular: Popular | None = None
 
     # --- candidate handling --------------------------------------------------------
@@ -95,10 +96,19 @@ class Search:
         return cands[ok]
 
     def usage(self, docs: np.ndarray) -> np.ndarray:
-        """Exact usage part of the score for a few documents."""
+        """Exact usage part of the score of documents: a tier's few, or every reply that may
+        hold all of several terms (conjunction._search_by_bounds), thousands at times."""
         score = self.team_usage[docs]  # a copy
-        if self.own:
+        if self.own and docs.size <= 64:  # a dict lookup each costs less than array steps
             score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
+        elif self.own:  # the member's own used replies found among docs by binary search
+            mine = self.own_docs
+            at = np.searchsorted(mine, docs)
+            at[at == mine.size] = 0
+            found = mine[at] == docs
+            if self._own_uses is None:
+                self._own_uses = np.array([self.own[d] for d in mine.tolist()])
+            score[found] += 2.0 * np.log1p(self._own_uses[at[found]])
         return np.minimum(score, 9.99, out=score)
 
     def popular(self) -> Popular | None:
@@ -334,7 +344,7 @@ def search_term(s: Search, term: str) -> None:
         modes = ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)) if has_han else ((Q.FUZZY, 3.0),)
         for mode, shift in modes:
             run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift,
-                                         popular=s.popular()))
+                                        popular=s.popular()))
             if len(s.hits) >= min(s.limit, TYPO_THRESHOLD):
                 return
     if has_han and len(term) >= 3:  # a character left out or typed twice
@@ -363,7 +373,7 @@ def _edit_passes(s: Search, term: str) -> None:
         return union([rarest_gram(ix.title_grams, v) for v in variants])
 
     run_tiers(s, [(1.2, gap_cands, _gap_verifier(ix, splits)),
-                   (1.0, extra_cands, _title_contains(ix, variants, "edit_extra_char"))])
+                  (1.0, extra_cands, _title_contains(ix, variants, "edit_extra_char"))])
 
 
 def _gap_verifier(ix: OrgIndex, splits: list[tuple[str, str]]) -> Verify:
@@ -397,13 +407,13 @@ def numeral_groups(ix: OrgIndex, variant: str) -> list[tuple[float, Cands, Verif
     return [(t, c, relabel(v, "numeral_")) for t, c, v in literal_groups(ix, variant)]
 
 
-def relabel(verify: Verify, prefix: str, tier: float | None = None) -> Verify:
-    """``verify`` with its matches' kind prefixed (and their tier replaced if given)."""
+def relabel(verify: Verify, prefix: str, scale: float = 1.0) -> Verify:
+    """``verify`` with its matches' kind prefixed and their tier times ``scale``."""
     def relabelled(doc: int) -> Match | None:
         m = verify(doc)
         if m is None:
             return None
-        return Match(m.tier if tier is None else tier, prefix + m.kind, m.title, m.body)
+        return Match(m.tier * scale, prefix + m.kind, m.title, m.body)
     return relabelled
 
 

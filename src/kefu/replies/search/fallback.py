@@ -16,7 +16,7 @@ import itertools
 from kefu.replies.search import engine as E
 from kefu.replies.search import query as Q
 from kefu.replies.search.index import gram_key
-from kefu.replies.search.match import Cands, Match, Verify
+from kefu.replies.search.match import Cands, Verify
 from kefu.replies.search.pinyin import pinyin_groups
 from kefu.replies.search.text import is_han
 
@@ -40,17 +40,6 @@ def _has_han(text: str) -> bool:
     return any(is_han(ch) for ch in text)
 
 
-def _scaled(verify: Verify, kind: str) -> Verify:
-    """``verify`` with its matches labelled ``kind``… and their tier a tenth: 0.5 for a
-    title start down to 0.2 for a body, so they keep their order among themselves."""
-    def scaled(doc: int) -> Match | None:
-        m = verify(doc)
-        if m is None:
-            return None
-        return Match(m.tier / 10, kind + m.kind, m.title, m.body)
-    return scaled
-
-
 def _groups(s: E.Search, part: str, kind: str, pinyin: bool = False,
             fields: tuple[float, ...] = (5, 4, 3, 2)) -> list[tuple[float, Cands, Verify]]:
     """The part's literal groups of the given tiers (5 title start … 2 body), and with
@@ -58,7 +47,9 @@ def _groups(s: E.Search, part: str, kind: str, pinyin: bool = False,
     found = [g for g in E.literal_groups(s.ix, part) if g[0] in fields]
     if pinyin and (atoms := Q.latin_atoms(part)) is not None:
         found += pinyin_groups(s.ix, atoms)
-    return [(t / 10, c, _scaled(v, kind)) for t, c, v in found]
+    # A tenth of the tier: 0.5 for a title start down to 0.2 for a body, so they keep
+    # their order among themselves, below every match of the whole term.
+    return [(t / 10, c, E.relabel(v, kind, scale=0.1)) for t, c, v in found]
 
 
 def _longest_start(s: E.Search, term: str) -> None:
