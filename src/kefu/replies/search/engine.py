@@ -41,7 +41,7 @@ from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
 from kefu.replies.search.postings import EMPTY, Bits, Postings, intersect, union
 from kefu.replies.search.rank import Popular
-from kefu.replies.search.text import is_han, query_terms
+from kefu.replies.search.text import has_han, query_terms
 from kefu.replies.search.texts import BLOCK_BITS, Texts
 
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
@@ -338,16 +338,16 @@ def search_term(s: Search, term: str) -> None:
         return  # a /shortcut is a code: near misses would only mislead
     # Typo passes, only when exact matching found too little.
     s.max_verify = TYPO_MAX_VERIFY
-    has_han = any(is_han(ch) for ch in term)
+    term_has_han = has_han(term)
     if (atoms := latin or Q.parse_atoms(term)) is not None:
         # Same-sound matching changes nothing for pinyin typed as letters; similar sounds do.
-        modes = ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)) if has_han else ((Q.FUZZY, 3.0),)
+        modes = ((Q.HOMOPHONE, 3.0), (Q.FUZZY, 3.0)) if term_has_han else ((Q.FUZZY, 3.0),)
         for mode, shift in modes:
             run_tiers(s, pinyin_groups(ix, atoms, mode, tier_shift=shift,
                                         popular=s.popular()))
             if len(s.hits) >= min(s.limit, TYPO_THRESHOLD):
                 return
-    if has_han and len(term) >= 3:  # a character left out or typed twice
+    if term_has_han and len(term) >= 3:  # a character left out or typed twice
         _edit_passes(s, term)
     if not s.hits:
         from kefu.replies.search.fallback import last_resort  # it builds on this module
@@ -363,7 +363,7 @@ def _edit_passes(s: Search, term: str) -> None:
     splits = [(term[:i], term[i:]) for i in range(1, len(term))]
     # Dropping a character must leave a word: not the digits 11 of 双11
     variants = [v for v in dict.fromkeys(term[:i] + term[i + 1:] for i in range(len(term)))
-                if any(is_han(ch) for ch in v)]
+                if has_han(v)]
 
     def gap_cands() -> np.ndarray:
         return union([intersect(rarest_gram(ix.title_grams, left),

@@ -18,7 +18,7 @@ from kefu.replies.search import query as Q
 from kefu.replies.search.index import gram_key
 from kefu.replies.search.match import Cands, Verify
 from kefu.replies.search.pinyin import pinyin_groups
-from kefu.replies.search.text import is_han
+from kefu.replies.search.text import has_han
 
 LONGEST_PART = 8  # parts longer than this are rarely found when the whole was not
 MAX_PARTS = 96  # bound on the parts looked up for one long pasted phrase
@@ -28,16 +28,12 @@ MAX_VERIFY = 60
 
 
 def last_resort(s: E.Search, term: str) -> None:
-    if _has_han(term):
+    if has_han(term):
         _longest_part(s, term, bodies=False)
         if not s.hits:
             _longest_part(s, term, bodies=True)
     if not s.hits:
         _longest_start(s, term)
-
-
-def _has_han(text: str) -> bool:
-    return any(is_han(ch) for ch in text)
 
 
 def _groups(s: E.Search, part: str, kind: str, pinyin: bool = False,
@@ -76,7 +72,7 @@ def _longest_part(s: E.Search, term: str, bodies: bool) -> None:
     for length in range(min(len(term) - 1, LONGEST_PART), 1, -1):
         parts = [(i, part) for i in range(len(term) - length + 1)
                  if all(occurs[i:i + length - 1])
-                 and _has_han(part := term[i:i + length])]  # not the 11 of 双11
+                 and has_han(part := term[i:i + length])]  # not the 11 of 双11
         parts = parts[:budget]
         budget -= len(parts)
         first_at = {part: i for i, part in reversed(parts)}  # a part typed twice: once

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from kefu.replies.search.text import has_han
+
 _DIGITS = "零一二三四五六七八九"
 _HAN_DIGIT = {**{c: i for i, c in enumerate(_DIGITS)}, "〇": 0, "两": 2}
 # A run of digits, not part of a decimal, a size or a code (1.5kg, 50%, SQ-001, /tk1).
@@ -26,10 +28,6 @@ _UNITS = frozenset("天日号月年周时分秒件个只双套条次元块毛角
 _BEFORE = frozenset("双第")
 _ANY_NUMBER = re.compile("[0-9零〇一二两三四五六七八九十百]")
 MAX_VARIANTS = 3  # each costs a literal pass over the index
-
-
-def _has_han(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def to_chinese(number: str) -> list[str]:
@@ -82,7 +80,7 @@ def variants(term: str) -> list[str]:
     "两件"]. Empty when the term holds no number among Chinese characters."""
     # Runs for every term of every query that finds too little: the usual term, with no
     # number, is turned away by one regular expression (0.2 µs).
-    if not _ANY_NUMBER.search(term) or not _has_han(term):
+    if not _ANY_NUMBER.search(term) or not has_han(term):
         return []
     out: list[str] = []
     if any(ch.isdigit() for ch in term):

@@ -23,6 +23,11 @@ def _is_han(ch: str) -> bool:
 is_han = _is_han
 
 
+def has_han(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character."""
+    return any(_is_han(ch) for ch in text)
+
+
 @functools.cache
 def fold_table() -> dict[int, int]:
     table: dict[int, int] = {}
