@@ -9,7 +9,8 @@ import numpy as np
 
 from kefu.replies.search import engine
 from kefu.replies.search.build import fold_many
-from kefu.replies.search.index import DocMap
+from kefu.replies.search.index import DocMap, gram_key
+from kefu.replies.search.postings import Bits, Postings, distinct
 from kefu.replies.search.text import fold, fold_table
 from kefu.replies.search.texts import BLOCK, Texts
 from tests.replies.test_search_engine import NOW, build
@@ -223,3 +224,28 @@ def test_an_index_keeps_no_string_of_the_rows_it_was_built_from():
     doc = int(ix.doc_of.get(rows[-1]["id"]))
     assert ix.title(doc) == rows[-1]["title"]
     assert ix.category[doc] == rows[-1]["category_path"]
+
+
+def test_documents_in_several_dense_lists_include_those_added_since_the_build():
+    # Given bigram postings over 2,000 documents where 退款, 款到 and 到账 are common
+    # enough to be kept as bitmaps, and documents added after the build
+    rnd = random.Random(11)
+    grams = [gram_key(ord(a), ord(b)) for a, b in ("退款", "款到", "到账")]
+    held = {g: {d for d in range(2000) if rnd.random() < 0.5} for g in grams}
+    keys = np.array([g for g in grams for _d in held[g]], dtype=np.uint64)
+    docs = np.array([d for g in grams for d in sorted(held[g])], dtype=np.uint64)
+    postings = Postings.build(keys, docs, n_docs=2000)
+    assert all(isinstance(postings.lookup(g), Bits) for g in grams)
+    postings.add(set(grams), 2000)  # holds all three
+    postings.add(set(grams[:2]), 2001)  # not 到账
+    # Then the documents that may hold 退款到账 are exactly those in all three lists
+    expected = set.intersection(*held.values()) | {2000}
+    got = engine.rarest_gram(postings, "退款到账")
+    assert got.tolist() == sorted(expected)
+
+
+def test_distinct_documents_are_sorted_and_each_listed_once():
+    rnd = np.random.default_rng(5)
+    for size in (0, 1, 7, 30_000):
+        docs = rnd.integers(0, 1000, size).astype(np.int32)
+        assert distinct(docs).tolist() == sorted(set(docs.tolist()))

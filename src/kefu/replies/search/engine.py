@@ -129,7 +129,7 @@ class Search:
             pool = cands[np.argpartition(prior[cands], cands.size - k)[-k:]]
         if self.own_docs.size:
             mine = self.own_docs[np.isin(self.own_docs, cands, assume_unique=True)]
-            pool = np.union1d(pool, mine)
+            pool = union([pool, mine])
         return pool, pool.size < cands.size
 
     def rest(self, cands: np.ndarray, pool: np.ndarray) -> np.ndarray:
@@ -223,9 +223,8 @@ def rarest_gram(postings: Postings, term: str) -> np.ndarray:
             lists.append(found)
     if not lists and not dense:
         return EMPTY
-    if not lists:  # only very common bigrams: the rarest one's documents, then the others
-        dense.sort(key=lambda d: d.size)
-        lists.append(dense.pop(0).docs())
+    if not lists:  # only very common bigrams: those in all of them, decoded once
+        return Bits.in_all(dense)
     lists.sort(key=len)
     docs = lists[0]
     for other in lists[1:3]:  # two intersections settle it; more cost more than they save

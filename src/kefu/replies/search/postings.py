@@ -44,8 +44,29 @@ class Bits:
         return found
 
     def docs(self) -> np.ndarray:
-        found = np.flatnonzero(np.unpackbits(self.bits, bitorder="little")).astype(np.int32)
+        found = _decode(self.bits)
         return np.concatenate((found, self.extra)) if self.extra.size else found
+
+    @staticmethod
+    def in_all(lists: list[Bits]) -> np.ndarray:
+        """The documents in every one of several dense lists of one ``Postings``: their
+        bitmaps AND'ed, then decoded once (decoding is the costly step)."""
+        bits = lists[0].bits
+        for other in lists[1:]:
+            bits = bits & other.bits
+        found = _decode(bits)
+        extra = union([b.extra for b in lists])
+        if extra.size:
+            for other in lists:
+                extra = extra[other.has(extra)]
+            found = np.concatenate((found, extra))  # added since the build: numbered above
+        return found
+
+
+def _decode(bits: np.ndarray) -> np.ndarray:
+    # nonzero of a bool view: four times faster than of the uint8 values (290 → 68 µs for
+    # 100k documents)
+    return np.flatnonzero(np.unpackbits(bits, bitorder="little").view(bool)).astype(np.int32)
 
 
 Docs = np.ndarray | Bits
@@ -167,7 +188,7 @@ class Postings:
             mask = np.zeros(int(run.max()) + 1, dtype=bool)
             mask[run] = True
             return np.flatnonzero(mask).astype(np.int32)
-        return np.unique(run)
+        return distinct(run)
 
     def add(self, keys: set[int], doc: int) -> None:
         for key in keys:
@@ -191,9 +212,23 @@ def union(arrays: list[np.ndarray]) -> np.ndarray:
         return EMPTY
     if len(arrays) == 1:
         return arrays[0]
-    merged = np.concatenate(arrays)
-    merged.sort()
-    return merged[np.concatenate(([True], merged[1:] != merged[:-1]))]
+    return _distinct_sorting(np.concatenate(arrays))
+
+
+def distinct(docs: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of ``docs``.
+
+    Not np.unique nor np.union1d: numpy 2.4 finds distinct values by hashing, which here
+    took 3.8 ms for 30,000 documents against 0.2 ms for sorting (a body character's
+    documents, for the term 箱 of 箱。退款)."""
+    return _distinct_sorting(docs.copy())
+
+
+def _distinct_sorting(docs: np.ndarray) -> np.ndarray:
+    if docs.size == 0:
+        return EMPTY
+    docs.sort()
+    return docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
 
 
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
