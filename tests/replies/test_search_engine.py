@@ -294,6 +294,26 @@ def test_a_phrase_matching_nothing_finds_replies_by_its_longest_matching_part():
     assert listed("双11") == []
 
 
+def test_the_longest_matching_start_is_found_however_much_follows_it():
+    # Given replies whose titles start alike
+    ix = build([("发货时间说明", 5), ("发货时间调整", 9), ("发货地址修改", 2)])
+
+    def first(q: str) -> tuple[str, list[str]]:
+        hit = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)[0]
+        title = ix.title(hit.doc)
+        return title, [title[a:b] for a, b in hit.match.title]
+
+    # Then pinyin followed by letters that match nothing finds the reply its longest
+    # start matches, and highlights all of it: the search for that start steps down from
+    # the whole term, then halves back up (30 letters: 29, 28, 27, 25, 21, 15, 18, 19, 20)
+    assert first("fahuoshijianshuoming" + "q" * 10) == ("发货时间说明", ["发货时间说明"])
+    # And with a shorter tail, one character at a time
+    assert first("fahuoshijiantiaozheng" + "qq") == ("发货时间调整", ["发货时间调整"])
+    assert first("fahuodizhi" + "qx") == ("发货地址修改", ["发货地址"])
+    # And a long run of letters matching nothing lists nothing
+    assert found(ix, "x" * 60) == []
+
+
 def test_own_usage_counts_the_same_for_a_few_replies_and_for_thousands():
     # Given a member who used a few replies of a library of a thousand
     import numpy as np
