@@ -5,10 +5,15 @@ directory, SQLite, or the PostgreSQL named by KEFU_TEST_DATABASE_URL (pytest-dja
 and drops its own test database there).
 """
 
+import atexit
 import os
+import shutil
 import tempfile
 
 _data = tempfile.mkdtemp(prefix="kefu-test-")
+# Each process of a test run (pytest, the servers the browser and bus tests start) has
+# its own directory: removed when that process exits, or /tmp fills run after run.
+atexit.register(shutil.rmtree, _data, ignore_errors=True)
 _empty_toml = os.path.join(_data, "kefu.toml")
 with open(_empty_toml, "w") as fh:
     fh.write("# tests ignore any real configuration\n")
