@@ -7,9 +7,10 @@ import random
 
 import numpy as np
 
+from kefu.replies.libraryset import LibraryInfo
 from kefu.replies.search import engine
 from kefu.replies.search.build import fold_many
-from kefu.replies.search.index import DocMap, gram_key
+from kefu.replies.search.index import DocMap, OrgIndex, gram_key
 from kefu.replies.search.postings import Bits, Postings, distinct
 from kefu.replies.search.text import fold, fold_table
 from kefu.replies.search.texts import BLOCK, Texts
@@ -99,6 +100,25 @@ def test_edits_after_a_build_fill_new_blocks_and_stay_searchable():
     assert 5 not in [int(ix.reply_id[h.doc]) for h in engine.search(ix, viewer, "旧标题4")]
     hits = engine.search(ix, viewer, f"旧标题{BLOCK + 100}")
     assert ix.title(hits[0].doc) == f"旧标题{BLOCK + 100}"
+
+
+def test_a_character_found_in_many_bodies_finds_a_reply_added_after_it_was_searched():
+    # Given 5,000 replies whose bodies hold 箱 (整箱, 箱子…: its merged list is kept), and a
+    # search that needed it
+    rows = [{"id": i, "title": f"说明{i}", "body": f"整箱{i}号" if i % 2 else f"箱子{i}",
+             "library_id": 1, "usage_count": 0, "updated_at": NOW} for i in range(1, 5001)]
+    ix = OrgIndex(1)
+    ix.set_libraries([LibraryInfo(1, "company", None, None)])
+    ix.build(rows)
+    viewer = engine.Viewer(7, frozenset({1}))
+    assert len(engine.search(ix, viewer, "说明 箱")) == 10
+    assert ix.body_grams.merged  # kept
+    # When a reply is added with 箱 in its body
+    ix.upsert({"id": 9001, "title": "新品上架", "body": "按箱发货", "library_id": 1,
+               "updated_at": NOW})
+    # Then a search needing 箱 in bodies finds it, holding both terms
+    hits = engine.search(ix, viewer, "新品 箱")
+    assert [(ix.title(h.doc), h.match.kind) for h in hits] == [("新品上架", "title_prefix+body")]
 
 
 def test_reply_ids_map_to_their_live_documents():
