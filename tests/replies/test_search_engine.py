@@ -226,6 +226,23 @@ def test_numbers_in_digits_find_them_in_chinese_numerals_and_back():
     assert first("发货 双十一")[1] == "title+numeral_title_prefix"
 
 
+def test_a_number_written_the_other_way_in_a_title_ranks_above_the_typed_one_in_bodies():
+    # Given a dozen much used replies holding 7天无理由 only in their bodies, and one whose
+    # title writes it 七天无理由
+    rows = [{"id": i, "title": f"退换说明{i}", "body": "支持7天无理由退换", "library_id": 1,
+             "usage_count": 50, "last_used_at": NOW, "updated_at": NOW} for i in range(1, 13)]
+    rows.append({"id": 13, "title": "七天无理由退换说明", "body": "详见页面", "library_id": 1,
+                 "usage_count": 1, "last_used_at": NOW, "updated_at": NOW})
+    ix = OrgIndex(1)
+    ix.set_libraries([LibraryInfo(1, "company", None, None)])
+    ix.build(rows)
+    hits = engine.search(ix, engine.Viewer(7, frozenset({1})), "7天无理由", limit=10)
+    # Then the title comes first, though the bodies alone fill a page
+    assert (ix.title(hits[0].doc), hits[0].match.kind) == ("七天无理由退换说明",
+                                                           "numeral_title_prefix")
+    assert [h.match.kind for h in hits[1:]] == ["body"] * 9
+
+
 def test_the_typed_writing_of_a_number_ranks_with_the_other_by_use():
     # Given both writings of a number, the Chinese one much used
     ix = build([("7天无理由退换", 1), ("七天无理由退换（新版）", 40), ("运费说明", 60)])

@@ -14,8 +14,9 @@ differ by at least 0.1):
             character too many
     < 1     last resort: the longest part of the query that matches, its tier a tenth
             (fallback.py)
-    same    the query's numbers written the other way (7天 → 七天, 双十一 → 双11), only
-            when the writing typed found fewer than the limit (numerals.py)
+    same    the query's numbers written the other way (7天 → 七天, 双十一 → 双11), each
+            tier searched right after the writing typed found fewer than the limit in
+            the same tier (numerals.py)
     AND     several terms: the mean of their tiers
 
 Within a tier, candidates are visited in order of usage (team usage decayed with a 30-day
@@ -46,6 +47,7 @@ from kefu.replies.search.texts import BLOCK_BITS, Texts
 
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
 TYPO_MAX_VERIFY = 300
+NUMERAL_AFTER = 0.01  # search_term: the other writing's tier runs after the typed one's
 # Typo passes run when exact matching found fewer than this many replies: someone who
 # typed a word that exists gets what they typed, not its look-alikes.
 TYPO_THRESHOLD = 3
@@ -329,10 +331,13 @@ def search_term(s: Search, term: str) -> None:
     groups += literal_groups(ix, term)
     if (latin := Q.latin_atoms(term)) is not None:
         groups += pinyin_groups(ix, latin, popular=s.popular())
+    if not term.startswith("/"):  # 7天 typed, 七天 written: the same words, not a typo
+        for variant in numerals.variants(term):
+            # Each of its tiers runs right after the same tier of the writing typed, so
+            # 七天无理由 in titles fills the list before 7天无理由 is looked for in bodies
+            # (796 bodies holding 7天 and 天无理由 verified, 1.6 ms at 100k replies).
+            groups += [(t - NUMERAL_AFTER, c, v) for t, c, v in numeral_groups(ix, variant)]
     run_tiers(s, groups)
-    if len(s.hits) < s.limit and not term.startswith("/"):  # 7天 typed, 七天 written:
-        for variant in numerals.variants(term):  # the same words, not a typo
-            run_tiers(s, numeral_groups(ix, variant))
     if len(s.hits) >= min(s.limit, TYPO_THRESHOLD) or term.startswith("/"):
         return  # a /shortcut is a code: near misses would only mislead
     # Typo passes, only when exact matching found too little.
