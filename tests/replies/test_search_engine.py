@@ -243,6 +243,36 @@ def test_a_number_written_the_other_way_in_a_title_ranks_above_the_typed_one_in_
     assert [h.match.kind for h in hits[1:]] == ["body"] * 9
 
 
+def test_a_passage_pasted_from_a_reply_finds_that_reply_first():
+    # Given a rarely used reply holding a sentence, and much used replies holding its
+    # words apart, one of them in its title
+    rows = [{"id": 1, "title": "发货通知", "body": "亲，您的订单已发货，请耐心等待哦。",
+             "usage_count": 1},
+            {"id": 2, "title": "订单查询", "body": "请耐心等待，您的订单在路上",
+             "usage_count": 90},
+            {"id": 3, "title": "物流说明", "body": "您的订单已发货。快递会尽快送达，请耐心等待",
+             "usage_count": 80}]
+    ix = OrgIndex(1)
+    ix.set_libraries([LibraryInfo(1, "company", None, None)])
+    ix.build([{**r, "library_id": 1, "last_used_at": NOW, "updated_at": NOW} for r in rows])
+
+    def listed(q: str) -> list[tuple[str, str]]:
+        hits = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)
+        return [(ix.title(h.doc), h.match.kind) for h in hits]
+
+    # When an agent pastes the sentence, punctuation and all (the marks at its ends cut)
+    got = listed("，您的订单已发货，请耐心等待")
+    # Then the reply holding it as it stands comes first, highlighted whole, and the
+    # replies holding its words apart follow
+    assert got[0] == ("发货通知", "passage_body")
+    assert [t for t, _k in got[1:]] == ["物流说明"]
+    hit = engine.search(ix, engine.Viewer(7, frozenset({1})), "您的订单已发货，请耐心等待")[0]
+    (a, b), = hit.match.body
+    assert ix.body(hit.doc)[a:b] == "您的订单已发货，请耐心等待"
+    # And words typed with a space between are separate words, ranked by use
+    assert [t for t, _k in listed("订单 耐心等待")] == ["订单查询", "物流说明", "发货通知"]
+
+
 def test_the_typed_writing_of_a_number_ranks_with_the_other_by_use():
     # Given both writings of a number, the Chinese one much used
     ix = build([("7天无理由退换", 1), ("七天无理由退换（新版）", 40), ("运费说明", 60)])

@@ -73,8 +73,12 @@ def test_results_in_a_packed_block_keep_their_highlights_and_punctuation():
     assert title == "第700号：退款说明（ＶＩＰ）"
     (a, b), = top.match.title
     assert title[a:b] == "700号：退款"
-    # And searched with the punctuation typed half width, each part is highlighted
+    # And searched with the punctuation typed half width, the words are found as they
+    # stand together, highlighted whole
     top = engine.search(ix, viewer, "700号:退款", limit=3)[0]
+    assert [title[a:b] for a, b in top.match.title] == ["700号：退款"]
+    # And with a space between, each word is highlighted
+    top = engine.search(ix, viewer, "700号 退款", limit=3)[0]
     assert [title[a:b] for a, b in top.match.title] == ["700号", "退款"]
     # And a body match points into the body as written
     body_hits = engine.search(ix, viewer, "详见页面", limit=1)

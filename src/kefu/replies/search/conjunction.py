@@ -200,7 +200,8 @@ def _search_by_combos(s: E.Search, terms: list[Term]) -> None:
     terms the combinations multiply, 5^n, and low-tier matches visited them one by one:
     2-13 ms at 100k replies for tk fh dz kd or 退 发 地 快; see _search_by_bounds.)"""
     best: list[float] = []  # min-heap of the best `limit` scores so far
-    hits = s.hits  # every reply verified so far is in it (the search starts empty)
+    hits = s.hits  # every reply verified so far is in it (and those holding the terms
+    # as one pasted passage, found before)
     budget = [E.MAX_VERIFY]
 
     def visit(docs: np.ndarray, usage: np.ndarray, bound: float,
@@ -313,9 +314,12 @@ def _search_by_bounds(s: E.Search, terms: list[Term]) -> None:
     order = np.lexsort((docs, -bounds))[:E.MAX_VERIFY]
     checks = [t.verifiers() for t in terms]
     best: list[float] = []  # min-heap of the best `limit` scores so far
+    hits = s.hits  # those holding the terms as one pasted passage, already found
     for doc, u, bound in zip(docs[order].tolist(), usage[order].tolist(),
                              bounds[order].tolist(), strict=True):
         if len(best) >= s.limit and best[0] >= bound:
             return
+        if doc in hits:
+            continue
         if (ms := _matches(checks, doc)) is not None:
             _record(s, best, doc, u, ms)

@@ -18,6 +18,8 @@ differ by at least 0.1):
             tier searched right after the writing typed found fewer than the limit in
             the same tier (numerals.py)
     AND     several terms: the mean of their tiers
+    5.5–5.2 several terms pasted as one passage (亲，您的订单已发货): the replies holding
+            it as it stands, title start … body (passage_groups)
 
 Within a tier, candidates are visited in order of usage (team usage decayed with a 30-day
 half-life, plus the member's own usage counted double) and verified until enough match.
@@ -42,12 +44,13 @@ from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
 from kefu.replies.search.postings import EMPTY, Bits, Postings, intersect, union
 from kefu.replies.search.rank import Popular
-from kefu.replies.search.text import has_han, query_terms
+from kefu.replies.search.text import has_han, pasted_passage, query_terms
 from kefu.replies.search.texts import BLOCK_BITS, Texts
 
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
 TYPO_MAX_VERIFY = 300
 NUMERAL_AFTER = 0.01  # search_term: the other writing's tier runs after the typed one's
+PASSAGE = 5.0  # passage_groups: a pasted passage's tiers are 5 + a tenth of the usual
 # Typo passes run when exact matching found fewer than this many replies: someone who
 # typed a word that exists gets what they typed, not its look-alikes.
 TYPO_THRESHOLD = 3
@@ -411,13 +414,22 @@ def numeral_groups(ix: OrgIndex, variant: str) -> list[tuple[float, Cands, Verif
     return [(t, c, relabel(v, "numeral_")) for t, c, v in literal_groups(ix, variant)]
 
 
-def relabel(verify: Verify, prefix: str, scale: float = 1.0) -> Verify:
-    """``verify`` with its matches' kind prefixed and their tier times ``scale``."""
+def passage_groups(ix: OrgIndex, passage: str) -> list[tuple[float, Cands, Verify]]:
+    """A passage pasted whole (text.pasted_passage): replies holding it as it stands, above
+    every match of its words apart, in their order (5.5 title start … 5.2 body; only an
+    exact shortcut, 6, comes before). Agents paste a reply's sentence to find the reply."""
+    return [(PASSAGE + t / 10, c, relabel(v, "passage_", scale=0.1, shift=PASSAGE))
+            for t, c, v in literal_groups(ix, passage)]
+
+
+def relabel(verify: Verify, prefix: str, scale: float = 1.0, shift: float = 0.0) -> Verify:
+    """``verify`` with its matches' kind prefixed and their tier times ``scale`` plus
+    ``shift``."""
     def relabelled(doc: int) -> Match | None:
         m = verify(doc)
         if m is None:
             return None
-        return Match(m.tier * scale, prefix + m.kind, m.title, m.body)
+        return Match(m.tier * scale + shift, prefix + m.kind, m.title, m.body)
     return relabelled
 
 
@@ -435,7 +447,10 @@ def search(index: OrgIndex, viewer: Viewer, q: str, limit: int = 10,
         else:
             from kefu.replies.search.conjunction import search_all_terms  # it builds on this
 
-            search_all_terms(s, terms)
+            if (passage := pasted_passage(q)) is not None:
+                run_tiers(s, passage_groups(index, passage))
+            if len(s.hits) < limit:  # the words apart, below any reply holding the passage
+                search_all_terms(s, terms)
             if not s.hits:  # "退 款" typed with a space: try it as one term
                 search_term(s, "".join(terms))
         return s.ranked()

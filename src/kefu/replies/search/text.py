@@ -87,6 +87,20 @@ def query_terms(q: str) -> list[str]:
     return [t for t in terms if t]
 
 
+def pasted_passage(q: str) -> str | None:
+    """A passage pasted from a reply, its words separated by punctuation (亲，您的订单已发
+    货！): folded, the marks at its ends trimmed. None for a single term, or for terms
+    with spaces between them (typed as separate words)."""
+    text = fold(q)
+    marks = text.translate(_separators())  # a space for every mark, same length
+    start = len(marks) - len(marks.lstrip())
+    end = len(marks.rstrip())
+    text, marks = text[start:end], marks[start:end]
+    if not text or any(ch.isspace() for ch in text) or " " not in marks:
+        return None
+    return text
+
+
 @functools.cache  # ~1,500 distinct readings among the dictionary's 40,000 characters
 def _strip_tone(reading: str) -> str:
     plain = "".join(c for c in unicodedata.normalize("NFD", reading)
