@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.resources
 import math
 import random
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -271,6 +272,16 @@ def library(n: int, seed: int = 20260501) -> list[dict[str, Any]]:
 
 KINDS = ("hanzi", "pinyin", "pinyin_partial", "initials", "mixed", "shortcut", "typo",
          "missing_char", "traditional", "and")
+# Beyond the issue's kinds (--tails): what agents also type or paste, where no exact match
+# of the whole exists and the engine falls back to its slower paths. A buyer's phrase
+# around a title's words; a passage pasted from a reply, punctuation and all (several
+# terms); pinyin with letters typed past it; a number in a body written in Chinese.
+TAIL_KINDS = ("phrase", "pasted", "garbled", "numeral")
+PHRASE_FORMS = ("我想问一下{}怎么弄", "请问{}是什么情况啊", "{}怎么办呢", "那个{}能帮我看下吗")
+JUNK = "qxzvjk0123456789"
+EDGE_MARKS = " ，。！？~、；：,.!?;:"
+DIGIT_NAMES = "零一二三四五六七八九"
+NUMBER_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{1,3})([1-9][0-9]?)(?![0-9])([\u4e00-\u9fff]{1,3})")
 
 
 def _han_runs(text: str, least: int) -> list[str]:
@@ -397,6 +408,39 @@ class QueryMaker:
         return (f"{a} {b}", a, b) if a and b and a != b else None
 
 
+    def _phrase(self, row: dict[str, Any]) -> Made:
+        sub = self._sub(row)
+        return (self.rng.choice(PHRASE_FORMS).format(sub), sub) if sub else None
+
+    def _pasted(self, row: dict[str, Any]) -> Made:
+        body = row["body"]
+        size = self.rng.randint(6, 16)
+        if len(body) < size + 2:
+            return None
+        start = self.rng.randrange(len(body) - size)
+        part = body[start:start + size]
+        held = part.strip(EDGE_MARKS)  # a reply holding it between other marks is as good
+        return (part, "", held) if held else None
+
+    def _garbled(self, row: dict[str, Any]) -> Made:
+        sub = self._sub(row)
+        if not sub:
+            return None
+        junk = "".join(self.rng.choice(JUNK) for _ in range(self.rng.randint(1, 6)))
+        return pinyin_full(sub) + junk, sub
+
+    def _numeral(self, row: dict[str, Any]) -> Made:
+        found = list(NUMBER_IN_TEXT.finditer(row["body"]))
+        if not found:
+            return None
+        m = self.rng.choice(found)
+        n = int(m.group(2))
+        tens, ones = divmod(n, 10)
+        chinese = (("" if tens == 1 else DIGIT_NAMES[tens]) + "十" if tens else "") + \
+            (DIGIT_NAMES[ones] if ones else "")
+        return m.group(1) + chinese + m.group(3), "", m.group(0)
+
+
 def intended(row: dict[str, Any], q: Query) -> bool:
     """Whether a result holds what the query was made from (any reply, not only the target):
     the same title substring (and body substring for AND); the exact reply for a shortcut."""
@@ -405,9 +449,11 @@ def intended(row: dict[str, Any], q: Query) -> bool:
     return q.title_part in row["title"] and q.body_part in row["body"]
 
 
-def query_set(rows: list[dict[str, Any]], per_kind: int, seed: int) -> list[Query]:
+def query_set(rows: list[dict[str, Any]], per_kind: int, seed: int,
+              kinds: tuple[str, ...] = KINDS) -> list[Query]:
+    """Queries of each kind in turn: a kind added at the end leaves the others as they were."""
     maker = QueryMaker(rows, seed)
-    return [q for kind in KINDS for q in maker.make(kind, per_kind)]
+    return [q for kind in kinds for q in maker.make(kind, per_kind)]
 
 
 def ideal_recall(rows: list[dict[str, Any]], queries: list[Query]

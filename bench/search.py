@@ -198,12 +198,15 @@ def print_build_table(size: int, results: dict[str, dict[str, Any]]) -> None:
               f"| {r['rss_delta'] / MB:.1f} | {peak} | {own} |")
 
 
-def print_query_table(size: int, kinds: list[str], results: dict[str, dict[str, Any]]) -> None:
+def print_query_table(size: int, kinds: list[str], results: dict[str, dict[str, Any]],
+                      tails: list[str]) -> None:
+    """Per kind, then all of ``kinds`` together; the ``tails`` kinds (--tails) after it,
+    not counted in all."""
     print(f"\n**Latency (µs per query) and recall, {size:,} replies**\n")
     print("| kind | engine | p50 | p99 | recall@1 | recall@5 | intent@1 "
           "| kefu p50 ÷ best peer p50 |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    for kind in [*kinds, "all"]:
+    for kind in [*kinds, "all", *tails]:
         stats = {}
         for name, r in results.items():
             picked = kinds if kind == "all" else [kind]
@@ -250,6 +253,9 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=float, default=10.0)
     parser.add_argument("--http-workers", default="1,2",
                         help="worker counts to serve with (more than 1 starts a redis-server)")
+    parser.add_argument("--tails", action="store_true", help="also time kinds beyond the "
+                        "issue's: phrases, pasted passages, pinyin typed past, numbers in "
+                        "Chinese (the engine's fallbacks)")
     parser.add_argument("--show-misses", type=int, default=0, metavar="N",
                         help="print N of kefu's misses per kind")
     parser.add_argument("--seed-usage", help=argparse.SUPPRESS)  # used by the HTTP set-up
@@ -282,7 +288,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kefu-bench-search-") as tmp:
         for size in sizes:
             rows = everything[:size]
-            queries = data.query_set(rows, args.queries, args.seed + size)
+            kinds = data.KINDS + (data.TAIL_KINDS if args.tails else ())
+            queries = data.query_set(rows, args.queries, args.seed + size, kinds)
             text_mb = sum(len((r["title"] + r["body"] + r["shortcut"] + "".join(r["tags"])
                                + "".join(r["questions"])).encode()) for r in rows) / MB
             ideal1, ideal5, median = data.ideal_recall(rows, queries)
@@ -292,10 +299,10 @@ def main() -> None:
                   f"those replies by usage (ties at random) would reach recall@1 "
                   f"**{ideal1:.2f}** and recall@5 **{ideal5:.2f}** on hanzi queries (ideal "
                   f"recall).")
-            results = measure(engines, list(data.KINDS), rows, queries, Path(tmp),
-                              args.limit)
+            results = measure(engines, list(kinds), rows, queries, Path(tmp), args.limit)
             print_build_table(size, results)
-            print_query_table(size, list(data.KINDS), results)
+            print_query_table(size, list(data.KINDS), results,
+                              list(data.TAIL_KINDS) if args.tails else [])
             print_problems(results, args.show_misses)
     if args.http:
         from _searchhttp import http_bench
