@@ -33,6 +33,9 @@ def test_chinese_numerals_read_as_digits(numeral, digits):
     # Chinese numerals only where they count something: 一 in 一下 or 一般 is no number
     ("第一次", ["第1次"]), ("一件代发", ["1件代发"]), ("十一发货", ["11发货"]),
     ("一下", []), ("一般", []), ("一直没到", []), ("六一八", []),
+    # Units of two characters count too, not their first alone
+    ("会在五小时内", ["会在5小时内"]), ("两公斤", ["2公斤"]), ("一星期", ["1星期"]),
+    ("一小部分", []), ("便宜一点", []),
 ])
 def test_variants_write_a_terms_numbers_the_other_way(term, expected):
     assert variants(term) == expected

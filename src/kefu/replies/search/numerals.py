@@ -24,7 +24,10 @@ _CHINESE = re.compile("[零〇一二两三四五六七八九十百]+")
 # A numeral counts something when a measure word follows it (七天, 两件, 一次) or 双/第
 # comes before (双十一, 第一): 一 in 一下, 一般 and 一直 is no number, and writing it as 1
 # would only cost a search for 1下.
-_UNITS = frozenset("天日号月年周时分秒件个只双套条次元块毛角折倍斤克码岁人单期位张份箱盒瓶包")
+_UNITS = frozenset("天日号月年周时分秒件个只双套条次元块毛角折倍斤克码岁人单期位张份箱盒瓶包"
+                   "米寸层台颗粒袋罐")
+# Units of two characters whose first is no unit alone (一小部分, 一公开…): 五小时, 三公斤
+_UNITS_TWO = ("小时", "公斤", "公里", "厘米", "毫米", "星期", "礼拜", "钟头")
 _BEFORE = frozenset("双第")
 _ANY_NUMBER = re.compile("[0-9零〇一二两三四五六七八九十百]")
 MAX_VARIANTS = 3  # each costs a literal pass over the index
@@ -101,6 +104,7 @@ def variants(term: str) -> list[str]:
         for m in _CHINESE.finditer(term):
             run = m.group()
             counts = (term[m.end():m.end() + 1] in _UNITS
+                      or term.startswith(_UNITS_TWO, m.end())
                       or term[m.start() - 1:m.start()] in _BEFORE
                       or (len(run) > 1 and ("十" in run or "百" in run)))
             digits = to_arabic(run) if counts else None
