@@ -1,9 +1,9 @@
 """Numbers written in digits or in Chinese numerals: 7天 and 七天, 双11 and 双十一.
 
 Shops write both (七天无理由退换 next to 7天无理由, 双十一 next to 双11), and an agent types
-whichever comes to hand. Search tries the other writing of a term's numbers when what was
-typed found too little (engine.search_term): a different writing of the same number is not
-a typo, so it fills the list up to the limit, in the same tiers as the writing typed.
+whichever comes to hand. Search tries the other writing of a term's numbers in each tier
+right after the writing typed, while the list is not full (engine.search_term): a different
+writing of the same number is not a typo, so it ranks in the tier of where it matches.
 
 Only numbers of up to three digits that stand among Chinese characters are rewritten: a
 term of digits alone ("618", "1.5") is a code, a price or a size, and its digits stay
