@@ -341,6 +341,27 @@ def test_a_phrase_matching_nothing_finds_replies_by_its_longest_matching_part():
     assert listed("双11") == []
 
 
+def test_a_phrase_is_found_by_what_it_is_about_before_how_it_asks():
+    # Given a reply about 马甲 and much used replies whose example questions ask 怎么办呢
+    rows = [{"id": 1, "title": "马甲尺码", "body": "详见尺码表", "usage_count": 1}]
+    rows += [{"id": i, "title": f"售后说明{i}", "body": "联系客服", "usage_count": 50,
+              "questions": ["坏了怎么办呢", "这个衣服有没有优惠"]} for i in range(2, 30)]
+    rows.append({"id": 30, "title": "M码库存", "body": "详见库存", "usage_count": 2})
+    ix = OrgIndex(1)
+    ix.set_libraries([LibraryInfo(1, "company", None, None)])
+    ix.build([{**r, "library_id": 1, "last_used_at": NOW, "updated_at": NOW} for r in rows])
+
+    def listed(q: str) -> list[tuple[str, str]]:
+        hits = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)
+        return [(ix.title(h.doc), h.match.kind) for h in hits]
+
+    # Then the words between 怎么办, 有没有 and a closing 呢 or 的 are looked for first
+    assert listed("马甲怎么办呢") == [("马甲尺码", "partial_title_prefix")]
+    assert listed("这个衣服有没有M码的")[0] == ("M码库存", "part_title_prefix")
+    # And a phrase of such words alone is still looked for as it is
+    assert listed("你好怎么办呢")[0] == ("售后说明2", "part_tags_questions")
+
+
 def test_the_longest_matching_start_is_found_however_much_follows_it():
     # Given replies whose titles start alike
     ix = build([("发货时间说明", 5), ("发货时间调整", 9), ("发货地址修改", 2)])
