@@ -364,7 +364,8 @@ def test_a_phrase_is_found_by_what_it_is_about_before_how_it_asks():
 
 def test_the_longest_matching_start_is_found_however_much_follows_it():
     # Given replies whose titles start alike
-    ix = build([("发货时间说明", 5), ("发货时间调整", 9), ("发货地址修改", 2)])
+    ix = build([("发货时间说明", 5), ("发货时间调整", 9), ("发货地址修改", 2),
+                ("型号abcdefghijklmnopqrst", 1)])
 
     def first(q: str) -> tuple[str, list[str]]:
         hit = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)[0]
@@ -373,8 +374,12 @@ def test_the_longest_matching_start_is_found_however_much_follows_it():
 
     # Then pinyin followed by letters that match nothing finds the reply its longest
     # start matches, and highlights all of it: the search for that start steps down from
-    # the whole term, then halves back up (30 letters: 29, 28, 27, 25, 21, 15, 18, 19, 20)
+    # the whole term, then halves back up (30 letters: 29 … 24, 22, 18, 20, 21)
     assert first("fahuoshijianshuoming" + "q" * 10) == ("发货时间说明", ["发货时间说明"])
+    # (a code of 20 letters followed by 10 digits: 29 … 24, 22, then 18 matches, and
+    # halving finds 20)
+    assert first("abcdefghijklmnopqrst" + "9" * 10) == ("型号abcdefghijklmnopqrst",
+                                                        ["abcdefghijklmnopqrst"])
     # And with a shorter tail, one character at a time
     assert first("fahuoshijiantiaozheng" + "qq") == ("发货时间调整", ["发货时间调整"])
     assert first("fahuodizhi" + "qx") == ("发货地址修改", ["发货地址"])

@@ -39,6 +39,7 @@ FILLER_WORDS = (
     "可不可以", "可以吗", "可以", "有没有", "是不是", "能否", "是否", "那个", "这个", "看下",
     "看看", "谢谢", "你好", "您好", "在吗", "亲亲")
 FILLERS = re.compile("|".join(sorted(FILLER_WORDS, key=len, reverse=True)))  # longest first
+SINGLE_STEPS = 6  # _longest_start: tries one character shorter each before doubling
 END_PARTICLES = frozenset("吗呢啊呀吧哦嘛啦的了")  # fill only at the end of a run of words
 
 
@@ -81,10 +82,10 @@ def _groups(s: E.Search, part: str, kind: str, pinyin: bool = False,
 def _longest_start(s: E.Search, term: str) -> None:
     """Whatever a start matches, a shorter start matches too. The longest start that
     matches is looked for from the whole term down: one character shorter at a time for
-    three tries (most often the last few characters are what went wrong), then in steps
-    that double, then by halving between the shortest start that matched nothing and the
-    longest that matched. A pasted tracking number of 15 letters and digits took 7
-    searches, one per length, and takes 5; 60 letters took 30 and take 7."""
+    six tries (most often the last few characters are what went wrong, and a search per
+    length finds them soonest), then in steps that double, then by halving between the
+    shortest start that matched nothing and the longest that matched: 60 letters
+    matching nothing took 30 searches and take 10."""
     shortest = max(2, (len(term) + 1) // 2)  # a start this long is still what they meant
 
     def matches(cut: int) -> dict[int, E.Hit]:
@@ -95,7 +96,8 @@ def _longest_start(s: E.Search, term: str) -> None:
     failed, found, hits, tries = len(term), 0, {}, 0  # shortest failed, longest found
     while not found and failed > shortest:
         tries += 1
-        cut = max(shortest, failed - (1 if tries <= 3 else 2 ** (tries - 3)))
+        cut = max(shortest, failed - (1 if tries <= SINGLE_STEPS
+                                      else 2 ** (tries - SINGLE_STEPS)))
         if hits := matches(cut):
             found = cut
         else:
