@@ -85,6 +85,21 @@ def test_a_phrase_matching_nothing_lists_replies_holding_part_of_it(open_panel: 
     assert page.inner_text("[data-list] li.item >> nth=0 >> .why") == "只匹配了一部分"
 
 
+def test_a_passage_pasted_from_a_reply_finds_it_first_highlighted_whole(
+        open_panel: OpenPanel):
+    page = open_panel()
+
+    # An agent pastes a sentence of the demo shop's 大促价保规则, its comma included
+    passage = "还在保价期内的，可以申请差价"
+    page.focus("[data-q]")
+    page.fill("[data-q]", passage)
+    page.wait_for_function(
+        "q => document.querySelector('[data-list]').dataset.query === q", arg=passage)
+    assert titles(page)[0] == "大促价保规则"
+    assert page.inner_text("[data-list] li.item >> nth=0 >> .body mark") == passage
+    assert page.locator("[data-list] li.item >> nth=0 >> .why").count() == 0
+
+
 def test_search_by_mixed_characters_and_pinyin(open_panel: OpenPanel):
     page = open_panel()
 
