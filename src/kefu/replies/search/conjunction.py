@@ -83,12 +83,15 @@ class Term:
 
     def body(self, within: np.ndarray | None) -> np.ndarray:
         """Documents whose body may hold the term (among ``within`` if given)."""
-        if within is None:
-            return union([resolve(cands) for cands in self.body_cands])
-        return within[self.in_body(within)]
+        if len(self.texts) == 1:
+            return self._body(self.term, self.body_cands[0], within)
+        return union([self._body(text, cands, within)
+                      for text, cands in zip(self.texts, self.body_cands, strict=True)])
 
     def in_body(self, within: np.ndarray) -> np.ndarray:
-        """Which of sorted distinct ``within`` may hold the term in their body (a mask)."""
+        """Which of sorted distinct ``within`` may hold the term in their body (a mask):
+        for the search by bounds, where ``within`` may be tens of thousands of documents
+        and a mask saves sorting them again (``body`` serves the few of a combination)."""
         found = self._in_body(self.term, self.body_cands[0], within)
         for text, cands in zip(self.texts[1:], self.body_cands[1:], strict=True):
             found |= self._in_body(text, cands, within)
@@ -110,6 +113,21 @@ class Term:
         found = np.zeros(within.size, dtype=bool)
         found[at] = True
         return found
+
+    def _body(self, text: str, cands: Cands, within: np.ndarray | None) -> np.ndarray:
+        body = self.ix.body_grams
+        if within is None or len(text) == 1:
+            docs = resolve(cands)
+            return docs if within is None else intersect(within, docs)
+        for a, b in itertools.pairwise(text):
+            if a.isspace() or b.isspace():
+                continue
+            gram = body.lookup(gram_key(ord(a), ord(b)))
+            within = within[gram.has(within)] if isinstance(gram, Bits) else \
+                intersect(within, gram)
+            if within.size == 0:
+                break
+        return within
 
 
 def _combos(terms: list[Term]) -> list[tuple[float, tuple[float, ...]]]:
