@@ -17,20 +17,28 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 def build(titles: list[tuple[str, int]]) -> OrgIndex:
     """An index of replies with these titles and use counts (ids from 1)."""
-    rows: list[dict[str, Any]] = [
-        {"id": i, "title": title, "body": "详见页面说明", "library_id": 1,
-         "usage_count": uses, "last_used_at": NOW if uses else None,
-         "updated_at": NOW - timedelta(minutes=i)}
-        for i, (title, uses) in enumerate(titles, start=1)]
+    return build_rows([
+        {"id": i, "title": title, "body": "详见页面说明", "usage_count": uses,
+         "last_used_at": NOW if uses else None, "updated_at": NOW - timedelta(minutes=i)}
+        for i, (title, uses) in enumerate(titles, start=1)])
+
+
+def build_rows(rows: list[dict[str, Any]]) -> OrgIndex:
+    """An index of these rows, all in library 1, used and edited at NOW unless they say."""
     ix = OrgIndex(1)
     ix.set_libraries([LibraryInfo(1, "company", None, None)])
-    ix.build(rows)
+    ix.build([{"library_id": 1, "last_used_at": NOW, "updated_at": NOW, **r} for r in rows])
     return ix
 
 
 def found(ix: OrgIndex, q: str, member: int = 7) -> list[str]:
+    return [title for title, _kind in listed(ix, q, member)]
+
+
+def listed(ix: OrgIndex, q: str, member: int = 7) -> list[tuple[str, str]]:
+    """Titles and match kinds of the first ten results."""
     hits = engine.search(ix, engine.Viewer(member, frozenset({1})), q, limit=10)
-    return [ix.title(h.doc) for h in hits]
+    return [(ix.title(h.doc), h.match.kind) for h in hits]
 
 
 def test_common_initials_find_the_most_used_and_the_members_own():
@@ -229,18 +237,13 @@ def test_numbers_in_digits_find_them_in_chinese_numerals_and_back():
 def test_a_number_written_the_other_way_in_a_title_ranks_above_the_typed_one_in_bodies():
     # Given a dozen much used replies holding 7天无理由 only in their bodies, and one whose
     # title writes it 七天无理由
-    rows = [{"id": i, "title": f"退换说明{i}", "body": "支持7天无理由退换", "library_id": 1,
-             "usage_count": 50, "last_used_at": NOW, "updated_at": NOW} for i in range(1, 13)]
-    rows.append({"id": 13, "title": "七天无理由退换说明", "body": "详见页面", "library_id": 1,
-                 "usage_count": 1, "last_used_at": NOW, "updated_at": NOW})
-    ix = OrgIndex(1)
-    ix.set_libraries([LibraryInfo(1, "company", None, None)])
-    ix.build(rows)
-    hits = engine.search(ix, engine.Viewer(7, frozenset({1})), "7天无理由", limit=10)
+    rows = [{"id": i, "title": f"退换说明{i}", "body": "支持7天无理由退换", "usage_count": 50}
+            for i in range(1, 13)]
+    rows.append({"id": 13, "title": "七天无理由退换说明", "body": "详见页面", "usage_count": 1})
+    got = listed(build_rows(rows), "7天无理由")
     # Then the title comes first, though the bodies alone fill a page
-    assert (ix.title(hits[0].doc), hits[0].match.kind) == ("七天无理由退换说明",
-                                                           "numeral_title_prefix")
-    assert [h.match.kind for h in hits[1:]] == ["body"] * 9
+    assert got[0] == ("七天无理由退换说明", "numeral_title_prefix")
+    assert [kind for _title, kind in got[1:]] == ["body"] * 9
 
 
 def test_a_passage_pasted_from_a_reply_finds_that_reply_first():
@@ -252,16 +255,9 @@ def test_a_passage_pasted_from_a_reply_finds_that_reply_first():
              "usage_count": 90},
             {"id": 3, "title": "物流说明", "body": "您的订单已发货。快递会尽快送达，请耐心等待",
              "usage_count": 80}]
-    ix = OrgIndex(1)
-    ix.set_libraries([LibraryInfo(1, "company", None, None)])
-    ix.build([{**r, "library_id": 1, "last_used_at": NOW, "updated_at": NOW} for r in rows])
-
-    def listed(q: str) -> list[tuple[str, str]]:
-        hits = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)
-        return [(ix.title(h.doc), h.match.kind) for h in hits]
-
+    ix = build_rows(rows)
     # When an agent pastes the sentence, punctuation and all (the marks at its ends cut)
-    got = listed("，您的订单已发货，请耐心等待")
+    got = listed(ix, "，您的订单已发货，请耐心等待")
     # Then the reply holding it as it stands comes first, highlighted whole, and the
     # replies holding its words apart follow
     assert got[0] == ("发货通知", "passage_body")
@@ -270,7 +266,7 @@ def test_a_passage_pasted_from_a_reply_finds_that_reply_first():
     (a, b), = hit.match.body
     assert ix.body(hit.doc)[a:b] == "您的订单已发货，请耐心等待"
     # And words typed with a space between are separate words, ranked by use
-    assert [t for t, _k in listed("订单 耐心等待")] == ["订单查询", "物流说明", "发货通知"]
+    assert found(ix, "订单 耐心等待") == ["订单查询", "物流说明", "发货通知"]
 
 
 def test_the_typed_writing_of_a_number_ranks_with_the_other_by_use():
@@ -347,19 +343,12 @@ def test_a_phrase_is_found_by_what_it_is_about_before_how_it_asks():
     rows += [{"id": i, "title": f"售后说明{i}", "body": "联系客服", "usage_count": 50,
               "questions": ["坏了怎么办呢", "这个衣服有没有优惠"]} for i in range(2, 30)]
     rows.append({"id": 30, "title": "M码库存", "body": "详见库存", "usage_count": 2})
-    ix = OrgIndex(1)
-    ix.set_libraries([LibraryInfo(1, "company", None, None)])
-    ix.build([{**r, "library_id": 1, "last_used_at": NOW, "updated_at": NOW} for r in rows])
-
-    def listed(q: str) -> list[tuple[str, str]]:
-        hits = engine.search(ix, engine.Viewer(7, frozenset({1})), q, limit=10)
-        return [(ix.title(h.doc), h.match.kind) for h in hits]
-
+    ix = build_rows(rows)
     # Then the words between 怎么办, 有没有 and a closing 呢 or 的 are looked for first
-    assert listed("马甲怎么办呢") == [("马甲尺码", "partial_title_prefix")]
-    assert listed("这个衣服有没有M码的")[0] == ("M码库存", "part_title_prefix")
+    assert listed(ix, "马甲怎么办呢") == [("马甲尺码", "partial_title_prefix")]
+    assert listed(ix, "这个衣服有没有M码的")[0] == ("M码库存", "part_title_prefix")
     # And a phrase of such words alone is still looked for as it is
-    assert listed("你好怎么办呢")[0] == ("售后说明2", "part_tags_questions")
+    assert listed(ix, "你好怎么办呢")[0] == ("售后说明2", "part_tags_questions")
 
 
 def test_the_longest_matching_start_is_found_however_much_follows_it():

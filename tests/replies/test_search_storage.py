@@ -7,14 +7,13 @@ import random
 
 import numpy as np
 
-from kefu.replies.libraryset import LibraryInfo
 from kefu.replies.search import engine
 from kefu.replies.search.build import fold_many
-from kefu.replies.search.index import DocMap, OrgIndex, gram_key
+from kefu.replies.search.index import DocMap, gram_key
 from kefu.replies.search.postings import Bits, Postings, distinct
 from kefu.replies.search.text import fold, fold_table
 from kefu.replies.search.texts import BLOCK, Texts
-from tests.replies.test_search_engine import NOW, build
+from tests.replies.test_search_engine import NOW, build, build_rows
 
 
 def _originals(n: int) -> list[str]:
@@ -109,11 +108,8 @@ def test_edits_after_a_build_fill_new_blocks_and_stay_searchable():
 def test_a_character_found_in_many_bodies_finds_a_reply_added_after_it_was_searched():
     # Given 5,000 replies whose bodies hold 箱 (整箱, 箱子…: its merged list is kept), and a
     # search that needed it
-    rows = [{"id": i, "title": f"说明{i}", "body": f"整箱{i}号" if i % 2 else f"箱子{i}",
-             "library_id": 1, "usage_count": 0, "updated_at": NOW} for i in range(1, 5001)]
-    ix = OrgIndex(1)
-    ix.set_libraries([LibraryInfo(1, "company", None, None)])
-    ix.build(rows)
+    ix = build_rows([{"id": i, "title": f"说明{i}", "body": f"整箱{i}号" if i % 2 else f"箱子{i}",
+                      "usage_count": 0} for i in range(1, 5001)])
     viewer = engine.Viewer(7, frozenset({1}))
     assert len(engine.search(ix, viewer, "说明 箱")) == 10
     assert ix.body_grams.merged  # kept
