@@ -240,8 +240,11 @@ def rarest_gram(postings: Postings, term: str) -> np.ndarray:
 
 
 def _gram_keys(term: str) -> Iterator[int]:
-    """Keys of the bigrams of ``term``, then of its Latin trigrams (build.char_gram_keys)."""
-    for a, b in itertools.pairwise(term[:9]):
+    """Keys of the bigrams of ``term`` (of its first and last nine characters when longer:
+    a pasted passage's telling words are as often at its end), then of its Latin trigrams
+    (build.char_gram_keys)."""
+    ends = (term[:9], term[9:][-9:]) if len(term) > 18 else (term,)
+    for a, b in (pair for end in ends for pair in itertools.pairwise(end)):
         if not a.isspace() and not b.isspace():
             yield gram_key(ord(a), ord(b))
     if len(term) > 2 and term.isascii():
