@@ -269,6 +269,17 @@ def test_a_passage_pasted_from_a_reply_finds_that_reply_first():
     assert found(ix, "订单 耐心等待") == ["订单查询", "物流说明", "发货通知"]
 
 
+def test_a_long_passage_is_told_apart_by_its_end():
+    # Given 2,100 much used replies starting a sentence alike, and one rarely used whose
+    # sentence ends otherwise: more replies share its start than a search verifies
+    rows = [{"id": i, "title": f"会员说明{i}", "body": f"欢迎加入会员群，不定期有福利，欢迎{i}",
+             "usage_count": 50} for i in range(1, 2101)]
+    rows.append({"id": 2101, "title": "清仓通知", "body": "欢迎加入会员群，不定期有福利，尾货清仓",
+                 "usage_count": 1})
+    # Then a passage pasted from it finds it first
+    assert listed(build_rows(rows), "员群，不定期有福利，尾")[0] == ("清仓通知", "passage_body")
+
+
 def test_the_typed_writing_of_a_number_ranks_with_the_other_by_use():
     # Given both writings of a number, the Chinese one much used
     ix = build([("7天无理由退换", 1), ("七天无理由退换（新版）", 40), ("运费说明", 60)])
