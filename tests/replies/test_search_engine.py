@@ -8,9 +8,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from kefu.replies.libraryset import LibraryInfo
 from kefu.replies.search import engine
 from kefu.replies.search.index import OrgIndex
+from kefu.replies.search.text import pasted_passage
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -402,3 +405,14 @@ def test_own_usage_counts_the_same_for_a_few_replies_and_for_thousands():
     assert np.array_equal(whole, pieces)
     team = engine.Search(ix, engine.Viewer(8, frozenset({1})), limit=10).usage(docs)
     assert set(np.flatnonzero(whole > team).tolist()) == {3, 250, 251, 998}
+
+
+@pytest.mark.parametrize(("q", "passage"), [
+    ("，您的订单已发货，请耐心等待！", "您的订单已发货,请耐心等待"),  # folded, ends trimmed
+    ("等待！您的订单", "等待!您的订单"),
+    ("退货，地址", None),  # a few words copied with their punctuation
+    ("您的订单 请耐心等待", None),  # typed as separate words
+    ("您的订单已发货", None),  # one term
+])
+def test_a_pasted_passage_is_several_words_joined_by_punctuation(q: str, passage: str | None):
+    assert pasted_passage(q) == passage

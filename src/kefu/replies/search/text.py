@@ -87,16 +87,20 @@ def query_terms(q: str) -> list[str]:
     return [t for t in terms if t]
 
 
+PASSAGE_LEAST = 6  # characters besides marks: 退货，地址 is two words copied, not a passage
+
+
 def pasted_passage(q: str) -> str | None:
     """A passage pasted from a reply, its words separated by punctuation (亲，您的订单已发
-    货！): folded, the marks at its ends trimmed. None for a single term, or for terms
-    with spaces between them (typed as separate words)."""
+    货！): folded, the marks at its ends trimmed. None for a single term, for terms with
+    spaces between them (typed as separate words), and for a few words (退货，地址)."""
     text = fold(q)
     marks = text.translate(_separators())  # a space for every mark, same length
     start = len(marks) - len(marks.lstrip())
     end = len(marks.rstrip())
     text, marks = text[start:end], marks[start:end]
-    if not text or any(ch.isspace() for ch in text) or " " not in marks:
+    if any(ch.isspace() for ch in text) or " " not in marks \
+            or len(marks) - marks.count(" ") < PASSAGE_LEAST:
         return None
     return text
 
