@@ -278,7 +278,18 @@ def test_cli_search(capsys, supervisor, library, org):
     out = capsys.readouterr().out
     assert "[退款]流程说明" in out
     assert "/tk1" in out
+    # A match in the body is bracketed there too
+    assert main(["search", org.slug, "重新发货，单号"]) == 0
+    assert "我们会为您[重新发货，单号]稍后同步。" in capsys.readouterr().out
     assert main(["search", "nope", "tk"]) == 1
+
+
+def test_cli_shows_a_match_far_into_a_body():
+    from kefu.replies.search.cli import _snippet
+
+    body = "亲" * 100 + "退款说明" + "好" * 100
+    assert _snippet(body, [[100, 104]]) == "…" + "亲" * 20 + "[退款说明]" + "好" * 56 + "…"
+    assert _snippet("短文\n第二行", [[0, 2]]) == "[短文] 第二行"
 
 
 @pytest.mark.redis

@@ -28,6 +28,17 @@ def _highlight(text: str, spans: list[list[int]]) -> str:
     return "".join(out)
 
 
+def _snippet(text: str, spans: list[list[int]], width: int = 80) -> str:
+    """``width`` characters of a body on one line, its matches in brackets: from the start,
+    or from a little before the first match when that lies further in."""
+    first = min((start for start, _end in spans), default=0)
+    at = first - 20 if first > width - 20 else 0
+    shown = [[max(a, at) - at, min(b, at + width) - at] for a, b in spans
+             if b > at and a < at + width]
+    part = _highlight(text[at:at + width], shown).replace("\n", " ")
+    return ("…" if at else "") + part + ("…" if at + width < len(text) else "")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from kefu.core.models import Member, Role
     from kefu.replies.search.service import MAX_LIMIT, search_replies
@@ -56,7 +67,6 @@ def cmd_search(args: argparse.Namespace) -> int:
         path = "/".join(r["category"])
         print(f"{rank:>2}. {_highlight(r['title'], r['highlights']['title'])}{code}"
               f"  [{path}]  {r['why']['match']} score={r['score']}")
-        body = r["body"].replace("\n", " ")
-        print(f"    {body[:80]}{'…' if len(body) > 80 else ''}")
+        print(f"    {_snippet(r['body'], r['highlights']['body'])}")
     print(f"({answer['took_ms']} ms)")
     return 0
