@@ -10,9 +10,25 @@ import os
 import shutil
 import tempfile
 
-_data = tempfile.mkdtemp(prefix="kefu-test-")
-# Each process of a test run (pytest, the servers the browser and bus tests start) has
-# its own directory: removed when that process exits, or /tmp fills run after run.
+
+def _sweep(tmp: str) -> None:
+    """Remove the directories of test processes that are gone without their exit handlers
+    (mypy's Django plugin reads these settings in a process that ends so)."""
+    for name in os.listdir(tmp):
+        parts = name.split("-")
+        if len(parts) == 4 and parts[:2] == ["kefu", "test"] and parts[2].isdigit():
+            try:
+                os.kill(int(parts[2]), 0)
+            except ProcessLookupError:
+                shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
+            except OSError:  # alive, someone else's
+                pass
+
+
+_sweep(tempfile.gettempdir())
+_data = tempfile.mkdtemp(prefix=f"kefu-test-{os.getpid()}-")
+# Each process of a test run has its own directory: removed when that process exits, or
+# by the next run's sweep, or /tmp fills run after run.
 atexit.register(shutil.rmtree, _data, ignore_errors=True)
 _empty_toml = os.path.join(_data, "kefu.toml")
 with open(_empty_toml, "w") as fh:
