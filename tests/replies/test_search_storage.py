@@ -10,7 +10,7 @@ import numpy as np
 from kefu.replies.search import engine
 from kefu.replies.search.build import fold_many
 from kefu.replies.search.index import DocMap, gram_key
-from kefu.replies.search.postings import Bits, Postings, distinct
+from kefu.replies.search.postings import Bits, Postings, distinct, intersect, member
 from kefu.replies.search.text import fold, fold_table
 from kefu.replies.search.texts import BLOCK, Texts
 from tests.replies.test_search_engine import NOW, build, build_rows
@@ -269,3 +269,15 @@ def test_distinct_documents_are_sorted_and_each_listed_once():
     for size in (0, 1, 7, 30_000):
         docs = rnd.integers(0, 1000, size).astype(np.int32)
         assert distinct(docs).tolist() == sorted(set(docs.tolist()))
+
+
+def test_membership_and_intersection_agree_with_numpy_for_every_length_mix():
+    # Short in long, long in short, and two long lists of similar length take different
+    # ways; each must give the same answer
+    rnd = np.random.default_rng(9)
+    for a_size, b_size in [(0, 5), (3, 40_000), (40_000, 3), (600, 900), (5_000, 4_000),
+                           (600, 20_000), (1, 1)]:
+        a = np.unique(rnd.integers(0, 50_000, a_size)).astype(np.int32)
+        b = np.unique(rnd.integers(0, 50_000, b_size)).astype(np.int32)
+        assert member(a, b).tolist() == np.isin(a, b).tolist()
+        assert intersect(a, b).tolist() == np.intersect1d(a, b).tolist()

@@ -26,7 +26,7 @@ from kefu.replies.search import query as Q
 from kefu.replies.search.index import OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import pinyin_groups
-from kefu.replies.search.postings import EMPTY, Bits, intersect, union
+from kefu.replies.search.postings import EMPTY, Bits, intersect, member, union
 
 BODY = 2.0
 USAGE_MAX = 10.0  # usage part of a score is below this (engine.Search.usage)
@@ -89,30 +89,8 @@ class Term:
                       for text, cands in zip(self.texts, self.body_cands, strict=True)])
 
     def in_body(self, within: np.ndarray) -> np.ndarray:
-        """Which of sorted distinct ``within`` may hold the term in their body (a mask):
-        for the search by bounds, where ``within`` may be tens of thousands of documents
-        and a mask saves sorting them again (``body`` serves the few of a combination)."""
-        found = self._in_body(self.term, self.body_cands[0], within)
-        for text, cands in zip(self.texts[1:], self.body_cands[1:], strict=True):
-            found |= self._in_body(text, cands, within)
-        return found
-
-    def _in_body(self, text: str, cands: Cands, within: np.ndarray) -> np.ndarray:
-        if len(text) == 1:
-            return _member(within, resolve(cands))
-        body = self.ix.body_grams
-        at = np.arange(within.size)  # where in within the documents still possible are
-        for a, b in itertools.pairwise(text):
-            if a.isspace() or b.isspace():
-                continue
-            gram = body.lookup(gram_key(ord(a), ord(b)))
-            docs = within[at]
-            at = at[gram.has(docs) if isinstance(gram, Bits) else _member(docs, gram)]
-            if at.size == 0:
-                break
-        found = np.zeros(within.size, dtype=bool)
-        found[at] = True
-        return found
+        """Which of sorted distinct ``within`` may hold the term in their body (a mask)."""
+        return member(within, self.body(within))
 
     def _body(self, text: str, cands: Cands, within: np.ndarray | None) -> np.ndarray:
         body = self.ix.body_grams
@@ -277,35 +255,11 @@ def _holding_all(s: E.Search, terms: list[Term]) -> np.ndarray:
         # only for the documents no level of the term holds.
         held = np.zeros(docs.size, dtype=bool)
         for level in t.levels.values():
-            held |= _member(docs, level)
+            held |= member(docs, level)
         if (missing := np.flatnonzero(~held)).size:
             held[missing] = t.in_body(docs[missing])
         docs = docs[held]
     return docs
-
-
-def _member(docs: np.ndarray, sorted_list: np.ndarray) -> np.ndarray:
-    """Which of sorted distinct ``docs`` are in the sorted distinct list (a mask)."""
-    if sorted_list.size == 0:
-        return np.zeros(docs.size, dtype=bool)
-    if docs.size >= 512 and sorted_list.size >= 512:
-        # Both long (a pasted sentence's words, in a fifth of all bodies): marking one in
-        # a mask and reading the other costs ~1 ns an entry, a binary search ~15 ns
-        # (intersect does the same).
-        top = int(docs[-1])
-        mask = np.zeros(top + 2, dtype=bool)
-        mask[sorted_list[: np.searchsorted(sorted_list, top, side="right")]] = True
-        return mask[docs]
-    if sorted_list.size < docs.size:  # each entry of the short list found in docs
-        mask = np.zeros(docs.size, dtype=bool)
-        at = np.searchsorted(docs, sorted_list)
-        inside = at < docs.size
-        at = at[inside]
-        mask[at[docs[at] == sorted_list[inside]]] = True
-        return mask
-    at = np.searchsorted(sorted_list, docs)
-    at[at == sorted_list.size] = 0
-    return sorted_list[at] == docs
 
 
 def _search_by_bounds(s: E.Search, terms: list[Term]) -> None:
@@ -324,7 +278,7 @@ def _search_by_bounds(s: E.Search, terms: list[Term]) -> None:
     for t in terms:
         level = np.full(docs.size, BODY)
         for tier in sorted(t.levels):  # best last: a document takes its best level
-            level[_member(docs, t.levels[tier])] = tier
+            level[member(docs, t.levels[tier])] = tier
         tiers += level
     usage = s.usage(docs)
     bounds = tiers / len(terms) * 100 + usage
