@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -241,3 +242,21 @@ def test_kefu_example_toml_loads_as_it_is(tmp_path: Path):
     cfg: Any = load({"KEFU_CONFIG": str(tmp_path / "kefu.toml"),
                      "KEFU_SECRET_KEY": GOOD_SECRET, "KEFU_DATA_DIR": str(tmp_path)})
     assert cfg.language in config.LANGUAGES
+
+
+def test_test_runs_sweep_the_directories_of_processes_that_are_gone(tmp_path):
+    # The test settings give each process a data directory under /tmp; one that ended
+    # without its exit handlers (mypy's Django plugin) leaves it behind
+    import subprocess
+    import sys
+
+    from kefu.settings_test import _sweep
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (tmp_path / f"kefu-test-{gone}-abc123").mkdir()
+    (tmp_path / f"kefu-test-{os.getpid()}-def456").mkdir()  # this process: alive
+    (tmp_path / "kefu-test-services.x1y2z3").mkdir()  # not one of these
+    _sweep(str(tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"kefu-test-{os.getpid()}-def456", "kefu-test-services.x1y2z3"]
