@@ -327,6 +327,33 @@ def test_three_or_four_terms_rank_by_the_mean_of_each_terms_best_match():
         assert [round(h.score, 6) for h in got] == [round(x, 6) for x in expected], q
 
 
+@pytest.mark.parametrize("q", ["您 尺码的规格", "尺码的规格 您", "规格 尾货清仓",
+                               "您 尺码的规格 尾货", "码的 格表 您", "尾 您 7天", "您 7天",
+                               "7天 格表尺码"])
+def test_words_found_only_in_bodies_list_exactly_the_replies_holding_them_all(q: str):
+    # Given 1,200 replies whose titles hold none of the words: almost every body starts
+    # with 您, many hold the bigrams of 尺码的规格 without the word, some hold the word,
+    # a few 尾货清仓 or a number in either writing
+    import random
+
+    rng = random.Random(12)
+    parts = ["尺码的规格表", "码的规格", "尺码的", "的规格", "格表尺码", "尾货清仓", "7天无理由",
+             "七天无理由", "退货地址"]
+    rows = []
+    for i in range(1, 1201):
+        body = ("您好，" if rng.random() < 0.97 else "亲，") + "，".join(rng.sample(parts, 3))
+        rows.append({"id": i, "title": f"说明{i}", "body": body, "usage_count": i})
+    ix = build_rows(rows)
+    # When the words are searched together
+    got = found(ix, q)
+    # Then the list is the most used replies whose body holds every word (7天 either way)
+    words = [["7天", "七天"] if w == "7天" else [w] for w in q.split()]
+    holding = [r for r in rows if all(any(x in r["body"] for x in w) for w in words)]
+    holding.sort(key=lambda r: -r["usage_count"])
+    assert holding
+    assert got == [r["title"] for r in holding[:10]]
+
+
 def test_a_phrase_matching_nothing_finds_replies_by_its_longest_matching_part():
     # Given replies whose titles hold words an agent types inside longer phrases
     ix = build([("退款到账时间", 5), ("发货时间说明", 9), ("还没发货怎么办", 1), ("换颜色", 2),

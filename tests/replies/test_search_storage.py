@@ -281,3 +281,63 @@ def test_membership_and_intersection_agree_with_numpy_for_every_length_mix():
         b = np.unique(rnd.integers(0, 50_000, b_size)).astype(np.int32)
         assert member(a, b).tolist() == np.isin(a, b).tolist()
         assert intersect(a, b).tolist() == np.intersect1d(a, b).tolist()
+
+
+def test_a_characters_bigram_count_bounds_its_documents_without_merging_them():
+    # Given bigram postings over 12,000 documents: some bigrams starting with 退 common
+    # enough to be bitmaps, others short lists, one added to after the build
+    rnd = random.Random(3)
+    pairs = ["退款", "退货", "退还", "退运", "款到", "货到"]
+    held = {p: {d for d in range(12000) if rnd.random() < (0.4 if p in ("退款", "退货")
+                                                              else 0.01)} for p in pairs}
+    keys = np.array([gram_key(ord(p[0]), ord(p[1])) for p in pairs for _d in held[p]],
+                    dtype=np.uint64)
+    docs = np.array([d for p in pairs for d in sorted(held[p])], dtype=np.uint64)
+    postings = Postings.build(keys, docs, n_docs=12000)
+    assert isinstance(postings.lookup(gram_key(ord("退"), ord("款"))), Bits)
+    postings.add({gram_key(ord("退"), ord("运"))}, 12000)
+    lo, hi = gram_key(ord("退")) + 1, gram_key(ord("退") + 1)
+    # Then the estimate lies between the documents holding a bigram of 退 and its entries
+    entries = sum(len(held[p]) for p in pairs if p[0] == "退") + 1
+    size = postings.range_size(lo, hi)
+    assert len(postings.range_docs(lo, hi)) <= size == entries
+    # And once those documents were merged and kept (over 4,096), it is their number
+    assert postings.range_size(lo, hi) == len(postings.range_docs(lo, hi))
+    # And a character starting no bigram has none
+    assert postings.range_size(gram_key(ord("到")) + 1, gram_key(ord("到") + 1)) == 0
+
+
+def test_documents_in_every_bitmap_are_found_at_once_as_one_by_one():
+    # Given three bitmaps over 5,000 documents and documents added to two of them since
+    rnd = np.random.default_rng(8)
+    lists = []
+    for extra in ([5001, 5003], [5001], []):
+        marks = rnd.random(5000) < 0.5
+        lists.append(Bits(np.packbits(marks, bitorder="little"), int(marks.sum()),
+                          np.array(extra, dtype=np.int32)))
+    docs = np.array([*sorted(rnd.choice(5000, 800, replace=False).tolist()), 5001, 5003],
+                    dtype=np.int32)
+    # Then the documents in all of them are those each one holds
+    each = np.logical_and.reduce([b.has(docs) for b in lists])
+    assert Bits.has_all(lists, docs).tolist() == each.tolist()
+    assert Bits.has_all(lists[:2], docs).tolist() == (lists[0].has(docs)
+                                                      & lists[1].has(docs)).tolist()
+    assert Bits.has_all(lists[:2], docs)[-2:].tolist() == [True, False]
+
+
+def test_a_long_terms_candidates_hold_all_its_bigrams_when_its_rarest_are_common():
+    # Given 300 bodies sharing a sentence's start, one ending it otherwise, 350 holding
+    # its end's bigrams alone, and 5,000 others (so that these lists stay lists)
+    rows = [{"id": i, "title": f"西裤{i}", "body": f"西裤采用牛仔布面料，舒适{i}",
+             "usage_count": 1} for i in range(1, 301)]
+    rows += [{"id": 301, "title": "透气说明", "body": "西裤采用牛仔布面料，透气", "usage_count": 1}]
+    rows += [{"id": 400 + i, "title": f"其他{i}", "body": "其他，透气好", "usage_count": 1}
+             for i in range(350)]
+    rows += [{"id": 1000 + i, "title": f"说明{i}", "body": f"详见页面{i}", "usage_count": 1}
+             for i in range(5000)]
+    ix = build_rows(rows)
+    term = fold("西裤采用牛仔布面料，透气")
+    # Then its candidates are the bodies holding every one of its bigrams: one reply,
+    # not the 301 its three rarest bigrams leave (each would be verified)
+    got = engine.rarest_gram(ix.body_grams, term)
+    assert [ix.reply_id[d] for d in got.tolist()] == [301]

@@ -63,6 +63,24 @@ class Bits:
         return found
 
 
+    @staticmethod
+    def has_all(lists: list[Bits], docs: np.ndarray) -> np.ndarray:
+        """Which of ``docs`` are in every one of several dense lists of one ``Postings``:
+        their bitmaps AND'ed, then read once (a read costs ~5 ns a document here; at 19,000
+        documents and four bitmaps, 0.4 ms one bitmap after the other)."""
+        bits = lists[0].bits
+        for other in lists[1:]:
+            bits = bits & other.bits
+        found = Bits(bits, 0, EMPTY).has(docs)
+        if any(b.extra.size for b in lists):  # added since the build: numbered above
+            late = np.flatnonzero(docs >= bits.size * 8)
+            ok = np.ones(late.size, dtype=bool)
+            for b in lists:
+                ok &= np.isin(docs[late], b.extra)
+            found[late] = ok
+        return found
+
+
 def _decode(bits: np.ndarray) -> np.ndarray:
     # nonzero of a bool view: four times faster than of the uint8 values (290 → 68 µs for
     # 100k documents)
@@ -73,7 +91,8 @@ Docs = np.ndarray | Bits
 
 
 class Postings:
-    __slots__ = ("delta", "dense", "docs", "keys", "merged", "slices", "starts")
+    __slots__ = ("_dense_sizes", "delta", "dense", "docs", "keys", "merged", "slices",
+                 "starts")
 
     # Up to this many distinct keys, a dict maps each key to its slice: a dict lookup costs
     # ~0.1 µs against ~3 µs for np.searchsorted, and queries look up dozens of keys.
@@ -92,6 +111,9 @@ class Postings:
         self.dense: dict[int, tuple[np.ndarray, int]] = {}  # key -> (bitmap, count)
         self.slices: dict[int, tuple[int, int]] | None = None
         self.merged: dict[tuple[int, int], np.ndarray] = {}  # range_docs; read-only arrays
+        # range_size: the bitmaps' keys, sorted, and their counts summed (made when needed;
+        # the bitmaps never change after the build)
+        self._dense_sizes: tuple[np.ndarray, np.ndarray] | None = None
         if keys.size <= self.DICT_KEYS_MAX:
             self.slices = dict(zip(keys.tolist(), pairwise(starts.tolist()), strict=True))
 
@@ -189,6 +211,28 @@ class Postings:
                 del self.merged[next(iter(self.merged))]  # the least recently used
         self.merged[(lo, hi)] = found  # (re)inserted last: the most recently used
         return found
+
+    def range_size(self, lo: int, hi: int) -> int:
+        """At least the number of documents under keys in [lo, hi) and at most their
+        entries: a single character's estimate without merging its bigrams' lists."""
+        found = self.merged.get((lo, hi))
+        if found is not None:
+            return int(found.size)
+        bounds = np.array((lo, hi), dtype=np.uint64)  # a list would be converted: 2× longer
+        i, j = self.keys.searchsorted(bounds).tolist()
+        size = int(self.starts[j]) - int(self.starts[i])
+        if self.dense:  # bitmaps hold no entries in ``docs``
+            if self._dense_sizes is None:
+                order = sorted(self.dense)
+                counts = np.zeros(len(order) + 1, dtype=np.int64)
+                np.cumsum([self.dense[k][1] for k in order], out=counts[1:])
+                self._dense_sizes = (np.array(order, dtype=np.uint64), counts)
+            dense_keys, counts = self._dense_sizes
+            i, j = dense_keys.searchsorted(bounds).tolist()
+            size += int(counts[j]) - int(counts[i])
+        if self.delta:
+            size += sum(len(ds) for key, ds in self.delta.items() if lo <= key < hi)
+        return size
 
     def _range_docs(self, lo: int, hi: int) -> np.ndarray:
         i, j = (int(x) for x in np.searchsorted(self.keys, [lo, hi]))
