@@ -241,8 +241,8 @@ def rarest_gram(postings: Postings, term: str) -> np.ndarray:
         if i >= 2 and docs.size <= SETTLED:
             break
         docs = intersect(docs, other)
-    for bits in dense:  # a bitmap test is one cheap step
-        docs = docs[bits.has(docs)]
+    if dense and docs.size:  # the bitmaps AND'ed, then read once
+        docs = docs[Bits.has_all(dense, docs) if len(dense) > 1 else dense[0].has(docs)]
     return docs
 
 

@@ -181,7 +181,9 @@ class Matcher:
             if len(chain) == 1:
                 if any(get(t << TOKEN_BITS).size for t in chain[0].tokens):
                     return True
-            elif all(self.pairs(chain[i], chain[i + 1]) for i in range(len(chain) - 1)):
+            # From the end: what was typed past a word (fhsj2x, wuliuyichangz8925) is
+            # there, and a part of the query's last units' pairs is all a failure looks up.
+            elif all(self.pairs(chain[i], chain[i + 1]) for i in range(len(chain) - 2, -1, -1)):
                 return True
         return False
 
