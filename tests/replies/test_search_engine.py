@@ -437,6 +437,7 @@ def test_own_usage_counts_the_same_for_a_few_replies_and_for_thousands():
 @pytest.mark.parametrize(("q", "passage"), [
     ("，您的订单已发货，请耐心等待！", "您的订单已发货,请耐心等待"),  # folded, ends trimmed
     ("等待！您的订单", "等待!您的订单"),
+    ("您。尺码的规", "您。尺码的规"),  # part of a sentence, cut anywhere
     ("退货，地址", None),  # a few words copied with their punctuation
     ("您的订单 请耐心等待", None),  # typed as separate words
     ("您的订单已发货", None),  # one term
