@@ -34,8 +34,8 @@ TAKEN = -1.0  # (_docs_of) a term's level whose list is the starting one
 
 
 class Term:
-    """One term's candidate levels, and its verifiers: per level (``at``) and all of them,
-    best tier first (``verifiers``, for the search by bounds)."""
+    """One term's candidate levels (``levels``, by tier; the body's apart), and its groups'
+    verifiers per level (``at``)."""
 
     def __init__(self, ix: OrgIndex, term: str) -> None:
         self.ix = ix
@@ -99,9 +99,6 @@ class Term:
             grams.sort(key=lambda g: g.size)
             self._gram_lists[text] = grams
         return grams
-
-    def verifiers(self) -> list[Verify]:
-        return [v for _t, _c, v in sorted(self.groups, key=lambda g: -g[0])]
 
     def body(self, within: np.ndarray | None) -> np.ndarray:
         """Documents whose body may hold the term (among ``within`` if given)."""
@@ -337,23 +334,34 @@ def _search_by_bounds(s: E.Search, terms: list[Term]) -> None:
     if docs.size == 0:
         return
     tiers = np.zeros(docs.size)
+    held: list[dict[float, np.ndarray]] = []  # per term, its levels' masks over docs
     for t in terms:
         level = np.full(docs.size, BODY)
+        masks = {}
         for tier in sorted(t.levels):  # best last: a document takes its best level
-            level[member(docs, t.levels[tier])] = tier
+            masks[tier] = inside = member(docs, t.levels[tier])
+            level[inside] = tier
         tiers += level
+        held.append(masks)
     usage = s.usage(docs)
     bounds = tiers / len(terms) * 100 + usage
     # Best bound first; then most used (lowest number). At most MAX_VERIFY are looked at.
     order = np.lexsort((docs, -bounds))[:E.MAX_VERIFY]
-    checks = [t.verifiers() for t in terms]
+    tiered = [sorted(((tier, v) for tier, _c, v in t.groups), key=lambda g: -g[0])
+              for t in terms]
     best: list[float] = []  # min-heap of the best `limit` scores so far
     hits = s.hits  # those holding the terms as one pasted passage, already found
-    for doc, u, bound in zip(docs[order].tolist(), usage[order].tolist(),
-                             bounds[order].tolist(), strict=True):
+    for at, doc, u, bound in zip(order.tolist(), docs[order].tolist(),
+                                 usage[order].tolist(), bounds[order].tolist(), strict=True):
         if len(best) >= s.limit and best[0] >= bound:
             return
         if doc in hits:
             continue
+        # Only the verifiers of the levels holding the document, and the body's: a level
+        # is a superset of its matches (three terms in bodies, one a number written two
+        # ways, ran 20 verifiers a document, and run 4).
+        checks = [[v for tier, v in pairs
+                   if tier == BODY or (tier in masks and masks[tier][at])]
+                  for pairs, masks in zip(tiered, held, strict=True)]
         if (ms := _matches(checks, doc)) is not None:
             _record(s, best, doc, u, ms)
