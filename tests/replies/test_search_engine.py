@@ -354,6 +354,24 @@ def test_words_found_only_in_bodies_list_exactly_the_replies_holding_them_all(q:
     assert got == [r["title"] for r in holding[:10]]
 
 
+@pytest.mark.parametrize(("q", "kind"), [
+    ("羽绒服洗说明书注意", "edit_missing_char"),  # 涤 left out
+    ("绒服洗涤说明书注意项", "edit_missing_char"),  # 事 left out near the end
+    ("羽绒服洗涤涤说明书注意事项", "edit_extra_char"),  # 涤 typed twice
+    ("加绒羽绒服洗涤说明注意事项", "edit_missing_char"),  # 书 left out
+])
+def test_a_long_term_with_a_character_left_out_or_added_finds_its_title(q: str, kind: str):
+    # Given a rarely used reply with a long title, and 400 much used ones holding its
+    # words apart or all but one of its characters
+    rows = [{"id": 1, "title": "加绒羽绒服洗涤说明书注意事项", "body": "详见页面",
+             "usage_count": 1}]
+    rows += [{"id": 2 + i, "title": title, "body": "详见页面", "usage_count": 50}
+             for i, title in enumerate(
+        [f"羽绒服{i}号说明书" for i in range(200)] + [f"洗涤注意{i}" for i in range(200)])]
+    # Then the long title is found through its one edit
+    assert listed(build_rows(rows), q)[0] == ("加绒羽绒服洗涤说明书注意事项", kind)
+
+
 def test_a_phrase_matching_nothing_finds_replies_by_its_longest_matching_part():
     # Given replies whose titles hold words an agent types inside longer phrases
     ix = build([("退款到账时间", 5), ("发货时间说明", 9), ("还没发货怎么办", 1), ("换颜色", 2),

@@ -42,7 +42,7 @@ from kefu.replies.search.build import trigram_key
 from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
-from kefu.replies.search.postings import EMPTY, Bits, Postings, intersect, union
+from kefu.replies.search.postings import EMPTY, Bits, Docs, Postings, intersect, union
 from kefu.replies.search.rank import Popular
 from kefu.replies.search.text import has_han, pasted_passage, query_terms
 from kefu.replies.search.texts import BLOCK_BITS, Texts
@@ -50,6 +50,7 @@ from kefu.replies.search.texts import BLOCK_BITS, Texts
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
 TYPO_MAX_VERIFY = 300
 SETTLED = 64  # rarest_gram: candidates few enough to verify rather than intersect further
+SHARED_ENDS = 5  # _edit_passes: a longer term's splits share their sides' intersections
 NUMERAL_AFTER = 0.01  # search_term: the other writing's tier runs after the typed one's
 PASSAGE = 5.0  # passage_groups: a pasted passage's tiers are 5 + a tenth of the usual
 # Typo passes run when exact matching found fewer than this many replies: someone who
@@ -383,6 +384,9 @@ def _edit_passes(s: Search, term: str) -> None:
                 if has_han(v)]
 
     def gap_cands() -> np.ndarray:
+        if len(term) > SHARED_ENDS:
+            before, after = _title_ends(ix, term)
+            return union([intersect(before[i], after[i]) for i in range(1, len(term))])
         return union([intersect(rarest_gram(ix.title_grams, left),
                                 rarest_gram(ix.title_grams, right)) for left, right in splits])
 
@@ -391,6 +395,32 @@ def _edit_passes(s: Search, term: str) -> None:
 
     run_tiers(s, [(1.2, gap_cands, _gap_verifier(ix, splits)),
                   (1.0, extra_cands, _title_contains(ix, variants, "edit_extra_char"))])
+
+
+def _title_ends(ix: OrgIndex, term: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The titles that may hold each start of ``term`` (``before[i]``: term[:i]) and each
+    end (``after[i]``: term[i:]), for 0 < i < len(term): its bigrams' lists intersected
+    from either side, once for all the splits. For a long term, each split's two sides
+    looked up and intersected apart cost more: 598 µs of 1.5 ms for 女款棉服预售什么时候
+    at 100k replies."""
+    titles, n = ix.title_grams, len(term)
+    grams = [titles.lookup(gram_key(ord(a), ord(b))) for a, b in itertools.pairwise(term)]
+    before, after = [EMPTY] * n, [EMPTY] * n
+    before[1] = titles.get(gram_key(ord(term[0])))
+    after[n - 1] = titles.get(gram_key(ord(term[-1])))
+    before[2] = grams[0].docs() if isinstance(grams[0], Bits) else grams[0]
+    after[n - 2] = grams[-1].docs() if isinstance(grams[-1], Bits) else grams[-1]
+    for i in range(3, n):
+        before[i] = _narrowed(before[i - 1], grams[i - 2])
+    for i in range(n - 3, 0, -1):
+        after[i] = _narrowed(after[i + 1], grams[i])
+    return before, after
+
+
+def _narrowed(docs: np.ndarray, gram: Docs) -> np.ndarray:
+    if docs.size == 0:
+        return EMPTY
+    return docs[gram.has(docs)] if isinstance(gram, Bits) else intersect(docs, gram)
 
 
 def _gap_verifier(ix: OrgIndex, splits: list[tuple[str, str]]) -> Verify:
