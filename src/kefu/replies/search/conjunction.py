@@ -66,19 +66,21 @@ class Term:
             if tier != BODY:
                 heads.setdefault(tier, []).append(resolve(cands))
         self.levels = {t: u for t, arrays in heads.items() if (u := union(arrays)).size}
-        self._estimate: int | None = None
         self._body_all: np.ndarray | None = None  # body(None), once computed
+        self._body_estimate_all: int | None = None  # _body_size, once computed
         self._gram_lists: dict[str, list[Docs]] = {}
-        self._rarest: int | None = None  # _whole: the body candidates' estimate
 
     def estimate(self) -> int:
         """About how many documents may hold the term, without computing its body
         candidates: its levels, and for each of its writings its body's rarest bigram (a
         single character's: the entries of the bigrams it starts, an upper bound)."""
-        if self._estimate is None:
-            self._estimate = sum(self._body_estimate(text) for text in self.texts) + \
-                sum(level.size for level in self.levels.values())
-        return self._estimate
+        return self._body_size() + sum(level.size for level in self.levels.values())
+
+    def _body_size(self) -> int:
+        """About how many bodies may hold the term: each writing's rarest bigram."""
+        if self._body_estimate_all is None:
+            self._body_estimate_all = sum(self._body_estimate(text) for text in self.texts)
+        return self._body_estimate_all
 
     def _body_estimate(self, text: str) -> int:
         if len(text) == 1:
@@ -118,11 +120,7 @@ class Term:
         ``within`` by its bigrams: when they are fewer than ``within``, or already known.
         (4cm体重86斤可以选S码 快递: seven combinations of levels filtered their documents by
         its eleven bigrams, 0.8 ms.)"""
-        if self._body_all is not None:
-            return True
-        if self._rarest is None:
-            self._rarest = sum(self._body_estimate(t) for t in self.texts)
-        return within.size > self._rarest
+        return self._body_all is not None or within.size > self._body_size()
 
     def _filter(self, within: np.ndarray) -> np.ndarray:
         mask = self._text_in_body(self.texts[0], self.body_cands[0], within)
@@ -150,15 +148,15 @@ class Term:
                 continue
             if left.size == 0:
                 break
-            mask = _narrowed(mask, keep := member(left, gram))
+            mask = _refined(mask, keep := member(left, gram))
             left = left[keep]
         if dense and left.size:  # one read of the bitmaps AND'ed
             keep = Bits.has_all(dense, left) if len(dense) > 1 else dense[0].has(left)
-            mask = _narrowed(mask, keep)
+            mask = _refined(mask, keep)
         return np.ones(within.size, dtype=bool) if mask is None else mask
 
 
-def _narrowed(mask: np.ndarray | None, keep: np.ndarray) -> np.ndarray:
+def _refined(mask: np.ndarray | None, keep: np.ndarray) -> np.ndarray:
     """A mask over some documents, narrowed by a mask over those it holds."""
     if mask is None:
         return keep
@@ -347,8 +345,7 @@ def _search_by_bounds(s: E.Search, terms: list[Term]) -> None:
     bounds = tiers / len(terms) * 100 + usage
     # Best bound first; then most used (lowest number). At most MAX_VERIFY are looked at.
     order = np.lexsort((docs, -bounds))[:E.MAX_VERIFY]
-    tiered = [sorted(((tier, v) for tier, _c, v in t.groups), key=lambda g: -g[0])
-              for t in terms]
+    tiered = [sorted(t.at.items(), reverse=True) for t in terms]
     best: list[float] = []  # min-heap of the best `limit` scores so far
     hits = s.hits  # those holding the terms as one pasted passage, already found
     for at, doc, u, bound in zip(order.tolist(), docs[order].tolist(),
@@ -360,8 +357,8 @@ def _search_by_bounds(s: E.Search, terms: list[Term]) -> None:
         # Only the verifiers of the levels holding the document, and the body's: a level
         # is a superset of its matches (three terms in bodies, one a number written two
         # ways, ran 20 verifiers a document, and run 4).
-        checks = [[v for tier, v in pairs
-                   if tier == BODY or (tier in masks and masks[tier][at])]
+        checks = [[v for tier, verifiers in pairs
+                   if tier == BODY or (tier in masks and masks[tier][at]) for v in verifiers]
                   for pairs, masks in zip(tiered, held, strict=True)]
         if (ms := _matches(checks, doc)) is not None:
             _record(s, best, doc, u, ms)

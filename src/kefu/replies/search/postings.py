@@ -51,10 +51,7 @@ class Bits:
     def in_all(lists: list[Bits]) -> np.ndarray:
         """The documents in every one of several dense lists of one ``Postings``: their
         bitmaps AND'ed, then decoded once (decoding is the costly step)."""
-        bits = lists[0].bits
-        for other in lists[1:]:
-            bits = bits & other.bits
-        found = _decode(bits)
+        found = _decode(Bits._anded(lists))
         extra = union([b.extra for b in lists])
         if extra.size:
             for other in lists:
@@ -62,15 +59,12 @@ class Bits:
             found = np.concatenate((found, extra))  # added since the build: numbered above
         return found
 
-
     @staticmethod
     def has_all(lists: list[Bits], docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` are in every one of several dense lists of one ``Postings``:
         their bitmaps AND'ed, then read once (a read costs ~5 ns a document here; at 19,000
         documents and four bitmaps, 0.4 ms one bitmap after the other)."""
-        bits = lists[0].bits
-        for other in lists[1:]:
-            bits = bits & other.bits
+        bits = Bits._anded(lists)
         found = Bits(bits, 0, EMPTY).has(docs)
         if any(b.extra.size for b in lists):  # added since the build: numbered above
             late = np.flatnonzero(docs >= bits.size * 8)
@@ -79,6 +73,13 @@ class Bits:
                 ok &= np.isin(docs[late], b.extra)
             found[late] = ok
         return found
+
+    @staticmethod
+    def _anded(lists: list[Bits]) -> np.ndarray:
+        bits = lists[0].bits
+        for other in lists[1:]:
+            bits = bits & other.bits
+        return bits
 
 
 def _decode(bits: np.ndarray) -> np.ndarray:
