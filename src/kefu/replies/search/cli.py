@@ -11,11 +11,13 @@ from kefu.cli import CommandError, command
 
 def register(sub: Any) -> None:
     p = command(sub, "search", cmd_search, "Search the reply library as a member would.")
-    p.add_argument("org")
-    p.add_argument("query")
+    p.add_argument("org", help="the organization's slug")
+    p.add_argument("query", help="汉字, pinyin (tuikuan, tuik), initials (tk), mixed (退kuan), "
+                   "a /shortcut, several words separated by spaces, or a passage pasted "
+                   "from a reply, punctuation and all")
     p.add_argument("--as", dest="username", help="member whose view to search "
                    "(default: the first owner); their usage counts in the ranking")
-    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--limit", type=int, default=10, help="results to list (default 10)")
     p.add_argument("--json", action="store_true", help="print the API's JSON answer")
 
 
