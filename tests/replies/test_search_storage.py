@@ -10,6 +10,7 @@ import numpy as np
 from kefu.replies.search import engine
 from kefu.replies.search.build import fold_many
 from kefu.replies.search.index import DocMap, gram_key
+from kefu.replies.search.match import TextVerify
 from kefu.replies.search.postings import Bits, Postings, distinct, intersect, member
 from kefu.replies.search.text import fold, fold_table
 from kefu.replies.search.texts import BLOCK, Texts
@@ -43,9 +44,16 @@ def test_packed_texts_read_and_match_like_the_strings_they_replace():
 
 
 def _found(col: Texts, term: str, doc: int, prefix: bool = False) -> int:
-    """Where the engine's verifier finds ``term`` in a document of the column (-1: not)."""
-    m = engine._text_verifier(col, term, 4, "title", "title", prefix=prefix)(doc)
-    return m.title[0][0] if m is not None else -1
+    """Where the engine's verifier finds ``term`` in a document of the column (-1: not),
+    asked for that document alone and within a list of documents around it."""
+    verify = TextVerify(col, term, 4, "title", "title", prefix=prefix)
+    m = verify(doc)
+    alone = m.title[0][0] if m is not None else -1
+    around = [d for d in (doc - 1, doc + 1) if 0 <= d < len(col)]
+    skipped = {d for d in around if verify(d) is not None}  # so that doc's is the first
+    listed = verify.first([*around, doc], [0.0] * (len(around) + 1), 1, skipped)
+    assert listed == ([(doc, 0.0, alone)] if alone >= 0 else [])
+    return alone
 
 
 def test_a_column_without_originals_shows_the_text_itself():

@@ -40,12 +40,11 @@ from kefu.replies.search import numerals
 from kefu.replies.search import query as Q
 from kefu.replies.search.build import trigram_key
 from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
-from kefu.replies.search.match import Cands, Match, Verify, resolve
+from kefu.replies.search.match import Cands, Match, TextVerify, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
 from kefu.replies.search.postings import EMPTY, Bits, Docs, Postings, intersect, union
 from kefu.replies.search.rank import Popular
 from kefu.replies.search.text import has_han, pasted_passage, query_terms
-from kefu.replies.search.texts import BLOCK_BITS, Texts
 
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
 TYPO_MAX_VERIFY = 300
@@ -190,6 +189,11 @@ class Search:
             for doc, usage, exact in zip(fresh, usages, verify.matches(fresh), strict=True):
                 self._hit(doc, usage, exact)
             return len(fresh)
+        if isinstance(verify, TextVerify):
+            found = verify.first(docs.tolist(), scores.tolist(), want, hits)
+            for doc, usage, pos in found:
+                self._hit(doc, usage, verify.match(pos))
+            return len(found)
         got = 0
         for doc, usage in zip(docs.tolist(), scores.tolist(), strict=True):
             if doc in hits:
@@ -265,10 +269,10 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
     n = len(term)
     first = gram_key(ord(term[0]), ord(term[1])) if n > 1 else gram_key(ord(term[0]))
 
-    title_prefix = _text_verifier(ix.ftitle, term, 5, "title_prefix", "title", prefix=True)
-    title_any = _text_verifier(ix.ftitle, term, 4, "title", "title")
-    short_any = _text_verifier(ix.fshort, term, 3, "tags_questions", "")
-    body_any = _text_verifier(ix.fbody, term, 2, "body", "body")
+    title_prefix = TextVerify(ix.ftitle, term, 5, "title_prefix", "title", prefix=True)
+    title_any = TextVerify(ix.ftitle, term, 4, "title", "title")
+    short_any = TextVerify(ix.fshort, term, 3, "tags_questions", "")
+    body_any = TextVerify(ix.fbody, term, 2, "body", "body")
 
     def body_cands() -> np.ndarray:
         if n > 1:
@@ -295,31 +299,6 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
             (4, title_cands, title_any),
             (3, lambda: rarest_gram(ix.short_grams, term), short_any),
             (2, body_cands, body_any)]
-
-
-def _text_verifier(texts: Texts, term: str, tier: float, kind: str, field: str,
-                   prefix: bool = False) -> Verify:
-    """Does a document's text in ``texts`` hold ``term`` (at its start with ``prefix``)?
-    Runs for every candidate verified, so the packed column is read inline (texts.py)."""
-    blocks, start, end, sealed, opened = texts.parts
-    n = len(term)
-
-    def verify(doc: int) -> Match | None:
-        if doc < sealed:
-            s = start[doc]
-            pos = blocks[doc >> BLOCK_BITS].find(term, s, s + n if prefix else end[doc])
-            if pos < 0 or (prefix and end[doc] - s < n):
-                return None
-            pos -= s
-        else:
-            text = opened[doc - sealed]
-            pos = 0 if prefix and text.startswith(term) else -1 if prefix else text.find(term)
-            if pos < 0:
-                return None
-        span = [(pos, pos + n)]
-        return Match(tier, kind, title=span) if field == "title" else \
-            Match(tier, kind, body=span) if field == "body" else Match(tier, kind)
-    return verify
 
 
 def exact_code(ix: OrgIndex, term: str) -> np.ndarray:
@@ -465,6 +444,8 @@ def passage_groups(ix: OrgIndex, passage: str) -> list[tuple[float, Cands, Verif
 def relabel(verify: Verify, prefix: str, scale: float = 1.0, shift: float = 0.0) -> Verify:
     """``verify`` with its matches' kind prefixed and their tier times ``scale`` plus
     ``shift``."""
+    if isinstance(verify, TextVerify):  # keeps its loop over many documents
+        return verify.relabelled(prefix, scale, shift)
     def relabelled(doc: int) -> Match | None:
         m = verify(doc)
         if m is None:
