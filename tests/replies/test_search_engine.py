@@ -462,3 +462,32 @@ def test_own_usage_counts_the_same_for_a_few_replies_and_for_thousands():
 ])
 def test_a_pasted_passage_is_several_words_joined_by_punctuation(q: str, passage: str | None):
     assert pasted_passage(q) == passage
+
+
+def test_a_match_in_tags_or_questions_marks_the_words_in_the_body_where_it_has_them():
+    # Given two replies tagged 七天无理由 (titles without it), one saying it in its body,
+    # and one found through an example question
+    ix = build_rows([
+        {"id": 1, "title": "退货政策", "body": "本店支持七天无理由退换，请放心",
+         "tags": ["七天无理由"], "usage_count": 5},
+        {"id": 2, "title": "售后说明", "body": "签收后可申请售后", "tags": ["七天无理由"],
+         "usage_count": 3},
+        {"id": 3, "title": "尺码建议", "body": "亲，身高体重发我，帮您选尺码", "usage_count": 1,
+         "questions": ["帮我选尺码"]}])
+    viewer = engine.Viewer(7, frozenset({1}))
+    hits = engine.search(ix, viewer, "七天无理由", limit=5)
+    # Then both come as tag matches, and the body holding the words has them marked
+    assert [(int(ix.reply_id[h.doc]), h.match.kind) for h in hits] == \
+        [(1, "tags_questions"), (2, "tags_questions")]
+    assert [(ix.body(hits[0].doc)[a:b]) for a, b in hits[0].match.body] == ["七天无理由"]
+    assert hits[1].match.body == []
+    assert hits[1].match.title == []
+    # And with other words (AND), each term's marks are where the body has it
+    both = engine.search(ix, viewer, "七天无理由 放心", limit=5)
+    assert [int(ix.reply_id[h.doc]) for h in both] == [1]
+    marked = sorted(ix.body(both[0].doc)[a:b] for a, b in both[0].match.body)
+    assert marked == ["七天无理由", "放心"]
+    # A question's words are marked only where the body says them as they stand
+    asked = engine.search(ix, viewer, "帮我选尺码", limit=5)
+    assert asked[0].match.kind == "tags_questions"
+    assert asked[0].match.body == []

@@ -192,7 +192,7 @@ class Search:
         if isinstance(verify, TextVerify):
             found = verify.first(docs.tolist(), scores.tolist(), want, hits)
             for doc, usage, pos in found:
-                self._hit(doc, usage, verify.match(pos))
+                self._hit(doc, usage, verify.match(doc, pos))
             return len(found)
         got = 0
         for doc, usage in zip(docs.tolist(), scores.tolist(), strict=True):
@@ -271,7 +271,7 @@ def literal_groups(ix: OrgIndex, term: str) -> list[tuple[float, Cands, Verify]]
 
     title_prefix = TextVerify(ix.ftitle, term, 5, "title_prefix", "title", prefix=True)
     title_any = TextVerify(ix.ftitle, term, 4, "title", "title")
-    short_any = TextVerify(ix.fshort, term, 3, "tags_questions", "")
+    short_any = TextVerify(ix.fshort, term, 3, "tags_questions", "", shown=ix.fbody)
     body_any = TextVerify(ix.fbody, term, 2, "body", "body")
 
     def body_cands() -> np.ndarray:

@@ -35,22 +35,31 @@ class TextVerify:
     documents of a list that match, in one loop. Literal groups verify most of a query's
     candidates, and a term whose bigrams meet in many texts where it is not (错发货: 1,698
     bodies hold 错发 and 发货 at 100k replies) verifies them all; a call per document was
-    about a third of that time. The packed column is read inline (texts.py)."""
+    about a third of that time. The packed column is read inline (texts.py).
 
-    __slots__ = ("field", "kind", "prefix", "term", "texts", "tier")
+    ``field`` is where a match is marked: "title", "body", or "" for a column results do
+    not show (tags, example questions, codes). There, the term is marked in the body
+    (``shown``) when it is there too: what the agent searched for is what they look for
+    in the reply."""
+
+    __slots__ = ("field", "kind", "prefix", "shown", "term", "texts", "tier")
 
     def __init__(self, texts: Texts, term: str, tier: float, kind: str, field: str,
-                 prefix: bool = False) -> None:
+                 prefix: bool = False, shown: Texts | None = None) -> None:
         self.texts, self.term, self.tier, self.kind = texts, term, tier, kind
-        self.field, self.prefix = field, prefix
+        self.field, self.prefix, self.shown = field, prefix, shown
 
     def relabelled(self, prefix: str, scale: float, shift: float) -> TextVerify:
         return TextVerify(self.texts, self.term, self.tier * scale + shift,
-                          prefix + self.kind, self.field, self.prefix)
+                          prefix + self.kind, self.field, self.prefix, self.shown)
 
-    def match(self, pos: int) -> Match:
-        span = [(pos, pos + len(self.term))]
+    def match(self, doc: int, pos: int) -> Match:
         field = self.field
+        if not field and self.shown is not None:
+            field, pos = "body", self.shown.get(doc).find(self.term)
+            if pos < 0:
+                return Match(self.tier, self.kind)
+        span = [(pos, pos + len(self.term))]
         return Match(self.tier, self.kind, title=span) if field == "title" else \
             Match(self.tier, self.kind, body=span) if field == "body" else \
             Match(self.tier, self.kind)
@@ -65,10 +74,10 @@ class TextVerify:
                                                  else end[doc])
             if pos < 0 or (self.prefix and end[doc] - s < len(term)):
                 return None
-            return self.match(pos - s)
+            return self.match(doc, pos - s)
         text = opened[doc - sealed]
         pos = (0 if text.startswith(term) else -1) if self.prefix else text.find(term)
-        return None if pos < 0 else self.match(pos)
+        return None if pos < 0 else self.match(doc, pos)
 
     def first(self, docs: list[int], usages: list[float], want: int,
               skip: Container[int]) -> list[tuple[int, float, int]]:
