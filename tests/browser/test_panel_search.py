@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from kefu.core.demo import DEMO_PASSWORD
-from tests.browser.conftest import NARROW, OpenPanel, Shop, search, titles, wait_ready
+from tests.browser.conftest import NARROW, OpenPanel, Shop, search, titles, unique, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -98,6 +98,19 @@ def test_a_passage_pasted_from_a_reply_finds_it_first_highlighted_whole(
     assert titles(page)[0] == "大促价保规则"
     assert page.inner_text("[data-list] li.item >> nth=0 >> .body mark") == passage
     assert page.locator("[data-list] li.item >> nth=0 >> .why").count() == 0
+
+
+def test_a_reply_found_by_its_tag_has_the_word_marked_in_its_body(open_panel: OpenPanel,
+                                                                  shop: Shop):
+    # Given a reply tagged with a word its title lacks but its body says
+    word = unique("标签")
+    shop.add_reply(f"售后说明{unique()}", f"亲，本店支持{word}，请放心购买", tags=[word])
+    page = open_panel()
+
+    # When an agent searches the tag, the reply is listed with the word marked in its body
+    search(page, word)
+    assert page.inner_text("[data-list] li.item >> nth=0 >> .body mark") == word
+    assert page.locator("[data-list] li.item >> nth=0 >> .title mark").count() == 0
 
 
 def test_search_by_mixed_characters_and_pinyin(open_panel: OpenPanel):
