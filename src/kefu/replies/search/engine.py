@@ -170,7 +170,13 @@ class Search:
                 others = self.rest(cands, pool)
             if others is not None:
                 others = others[: self.max_verify]
-                got += self._verify_in_order(others, self.usage(others), verify, want - got)
+                # A chunk at a time, growing: scoring and listing up to 2,000 documents
+                # when the first few match costs more than verifying them.
+                at, step = 0, 64
+                while at < others.size and got < want:
+                    part = others[at:at + step]
+                    got += self._verify_in_order(part, self.usage(part), verify, want - got)
+                    at, step = at + step, step * 4
             found += got
         return found
 
@@ -186,13 +192,15 @@ class Search:
                     usages.append(u)
                     if len(fresh) == want:
                         break
+            own = self.own
             for doc, usage, exact in zip(fresh, usages, verify.matches(fresh), strict=True):
-                self._hit(doc, usage, exact)
+                hits[doc] = Hit(doc, exact.tier * 100 + usage, exact, own.get(doc, 0.0))
             return len(fresh)
         if isinstance(verify, TextVerify):
+            own, tier = self.own, verify.tier * 100
             found = verify.first(docs.tolist(), scores.tolist(), want, hits)
             for doc, usage, pos in found:
-                self._hit(doc, usage, verify.match(doc, pos))
+                hits[doc] = Hit(doc, tier + usage, verify.match(doc, pos), own.get(doc, 0.0))
             return len(found)
         got = 0
         for doc, usage in zip(docs.tolist(), scores.tolist(), strict=True):
