@@ -33,8 +33,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings_test")
 ENGINES = ("kefu", "fts5", "tantivy")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1e6
-# Queries of a kind run untimed before it is timed: the caches are the other engines' then.
-WARM_AGAIN = 20
 
 
 def rss() -> int:
@@ -101,7 +99,12 @@ def _child(conn: Any, name: str, rows: list[dict[str, Any]], queries: list[Any],
         intent: list[bool] = []  # top result holds the query's source
         misses: list[tuple[str, int, list[int]]] = []
         of_kind = [q for q in queries if q.kind == command[1]]
-        for q in of_kind[:WARM_AGAIN]:  # the other engines ran meanwhile: warm up again
+        # Every query of the kind once more, untimed, right before its timed pass: the
+        # other engines and kinds ran since the first pass, and what an engine keeps per
+        # query may be gone (kefu keeps 4,096 queries' pinyin chains; the garbled kind's
+        # shorter starts alone made 1,594 at 10k). Twenty queries, as before 2026-12-07,
+        # left --tails runs timing the issue's kinds with their chains computed anew.
+        for q in of_kind:
             with contextlib.suppress(Exception):  # counted in ``errors`` by the first pass
                 eng.search(q.text, limit)
         for q in of_kind:
