@@ -192,15 +192,13 @@ class Search:
                     usages.append(u)
                     if len(fresh) == want:
                         break
-            own = self.own
             for doc, usage, exact in zip(fresh, usages, verify.matches(fresh), strict=True):
-                hits[doc] = Hit(doc, exact.tier * 100 + usage, exact, own.get(doc, 0.0))
+                self._hit(doc, usage, exact)
             return len(fresh)
         if isinstance(verify, TextVerify):
-            own, tier = self.own, verify.tier * 100
             found = verify.first(docs.tolist(), scores.tolist(), want, hits)
             for doc, usage, pos in found:
-                hits[doc] = Hit(doc, tier + usage, verify.match(doc, pos), own.get(doc, 0.0))
+                self._hit(doc, usage, verify.match(doc, pos))
             return len(found)
         got = 0
         for doc, usage in zip(docs.tolist(), scores.tolist(), strict=True):
