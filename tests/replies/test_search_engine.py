@@ -491,3 +491,16 @@ def test_a_match_in_tags_or_questions_marks_the_words_in_the_body_where_it_has_t
     asked = engine.search(ix, viewer, "帮我选尺码", limit=5)
     assert asked[0].match.kind == "tags_questions"
     assert asked[0].match.body == []
+
+
+def test_matches_far_down_a_long_candidate_list_are_still_found():
+    # Given many titles holding both bigrams of 退款单 but not the word (退款款单), the most
+    # used of them first, then five that hold it, then more that do not
+    titles = [(f"关于退款款单{i}", 100) for i in range(130)]
+    titles += [(f"关于退款单{i}", 50) for i in range(5)]
+    titles += [(f"关于退款款单{i}", 1) for i in range(130, 330)]
+    ix = build(titles)
+    # Then the five are found as title matches, though the best used candidates, verified
+    # first and a chunk at a time, are not
+    got = listed(ix, "退款单")
+    assert sorted(got[:5]) == [(f"关于退款单{i}", "title") for i in range(5)]
