@@ -79,12 +79,15 @@ def checkout(rev: str, tmp: Path) -> Path:
 
 
 def count(data_file: Path, source: Path, out: Path) -> subprocess.Popen[bytes]:
+    """Start one revision's run; its messages go to ``out``-messages (read if it fails)."""
     env = {**os.environ, "PYTHONHASHSEED": "0", "KEFU_DEBUG": "true"}
-    return subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=ffi_call",
-         "--dump-after=ffi_call", f"--callgrind-out-file={out}", sys.executable,
-         __file__, "--child", str(data_file), str(source)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(f"{out}-messages", "wb") as log:
+        return subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+             "--toggle-collect=ffi_call", "--dump-after=ffi_call",
+             f"--callgrind-out-file={out}", sys.executable, __file__, "--child",
+             str(data_file), str(source)],
+            env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def parts(out: Path, kinds: int) -> list[int]:
@@ -117,6 +120,11 @@ def main() -> None:
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is missing: apt-get install valgrind")
+    for rev in args.revs:  # before the library is generated: a typo fails at once
+        if rev != "." and subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--verify", "-q", f"{rev}^{{commit}}"],
+                stdout=subprocess.DEVNULL).returncode != 0:
+            sys.exit(f"{rev}: not a git revision of {ROOT}")
     import _searchdata as data
 
     rows = data.library(args.size, args.seed)
@@ -129,13 +137,15 @@ def main() -> None:
         with open(data_file, "wb") as f:
             pickle.dump((rows, by_kind, args.limit), f)
         (tmp / "src").mkdir()
-        sources = [checkout(rev, tmp / "src") for rev in args.revs]
+        sources: list[Path] = []
         try:
+            for rev in args.revs:  # inside the try: worktrees made are removed whatever fails
+                sources.append(checkout(rev, tmp / "src"))
             # Side by side: the counts do not depend on what else runs.
             runs = [count(data_file, src, tmp / f"cg{i}") for i, src in enumerate(sources)]
-            for rev, run in zip(args.revs, runs, strict=True):
+            for i, (rev, run) in enumerate(zip(args.revs, runs, strict=True)):
                 if run.wait() != 0:
-                    err = run.stderr.read().decode() if run.stderr else ""
+                    err = (tmp / f"cg{i}-messages").read_text(errors="replace")
                     sys.exit(f"{rev}: the run failed\n{err[-2000:]}")
             counts = [parts(tmp / f"cg{i}", len(kinds)) for i in range(len(sources))]
         finally:
