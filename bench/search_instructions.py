@@ -75,6 +75,9 @@ def checkout(rev: str, tmp: Path) -> Path:
     path = tmp / f"rev-{len(list(tmp.iterdir()))}"
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(path),
                     rev], check=True)
+    if (path / "setup.py").exists():  # a revision with compiled parts (search/_sorted.pyx)
+        subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=path,
+                       check=True, stdout=subprocess.DEVNULL)
     return path
 
 

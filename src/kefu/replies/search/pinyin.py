@@ -23,13 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from kefu.replies.search import query as Q
+from kefu.replies.search._sorted import firsts, present, where_pos
 from kefu.replies.search.build import POS_BITS, TAGS_AT
 from kefu.replies.search.index import TOKEN_BITS, OrgIndex
 from kefu.replies.search.match import Cands, Match, Verify
-from kefu.replies.search.postings import EMPTY, intersect, union
+from kefu.replies.search.postings import EMPTY, union
 from kefu.replies.search.rank import Popular
-
-POS_MASK = (1 << POS_BITS) - 1
 
 
 @dataclass
@@ -40,42 +39,12 @@ class Found:
     pos: np.ndarray
     length: np.ndarray
 
-    def where(self, keep: np.ndarray) -> Found:
-        return Found(self.docs[keep], self.pos[keep], self.length[keep])
+    def where(self, lo: int, hi: int) -> Found:
+        """The documents whose first match is at a position in [lo, hi)."""
+        return Found(*where_pos(self.docs, self.pos, self.length, lo, hi))
 
 
 NOTHING = Found(EMPTY, EMPTY, EMPTY)
-
-
-def _present(lists: list[np.ndarray], values: np.ndarray) -> np.ndarray:
-    """Those of the sorted distinct ``values`` in any of the sorted distinct lists. A list
-    at most 8 times longer is merged with them (one pass of the sort over two sorted runs):
-    a binary search per value costs ~25 ns here, mostly cache misses: for random sorted
-    lists of the sizes the query kcsf meets at 100k replies, 4,543 values in 10,291, 116 µs
-    by binary searches and 52 µs merged; 200 in 20,000, 6.8 and 31 µs."""
-    found = []
-    for arr in lists:
-        if values.size * 8 >= arr.size:
-            both = np.concatenate((values, arr))
-            both.sort(kind="stable")  # timsort: finds the two runs and merges them
-            found.append(both[1:][both[1:] == both[:-1]])
-        else:
-            i = np.searchsorted(arr, values)
-            i[i == arr.size] = 0
-            found.append(values[arr[i] == values])
-    return union(found)
-
-
-def _holding_at(lists: list[np.ndarray], pos: int, docs: np.ndarray) -> np.ndarray:
-    """Those of sorted ``docs`` with an entry at position ``pos`` in one of the occurrence
-    lists: each document looked up when they are few (``_present``); when they are many, a
-    pass over the lists for their entries at ``pos``. At 100k replies, 13,864 titles start
-    with k-h, and finding those with h-y next in its 15,279 occurrences took 314 µs by
-    binary searches and takes 51 µs by the pass (the query khy 526 -> 272 µs)."""
-    if docs.size * 16 <= sum(arr.size for arr in lists):
-        return _present(lists, (docs << POS_BITS) + pos) >> POS_BITS
-    there = union([arr[(arr & POS_MASK) == pos] >> POS_BITS for arr in lists])
-    return intersect(docs, there)
 
 
 def _distinct(lists: list[np.ndarray]) -> list[np.ndarray]:
@@ -169,7 +138,7 @@ class Matcher:
             occ = occ - j
         for i in range(k - 1):
             if i != j and occ.size:
-                occ = _present(pairs[i], occ + i) - i
+                occ = present(pairs[i], occ, 0, i)  # those with pair i at o + i
         return self._checked(occ, chain)
 
     def possible(self) -> bool:
@@ -217,7 +186,7 @@ class Matcher:
             if docs.size:
                 pairs = (self.pairs(chain[i], chain[i + 1]) if popular is None
                          else self.popular_pairs(chain[i], chain[i + 1], popular))
-                docs = _holding_at(pairs, i, docs)
+                docs = present(pairs, docs, POS_BITS, i)  # with pair i at position i
         return self._checked(docs << POS_BITS, chain)
 
 
@@ -226,27 +195,7 @@ def collect(found: list[tuple[np.ndarray, int]]) -> Found:
     found = [(occ, k) for occ, k in found if occ.size]
     if not found:
         return NOTHING
-    if len(found) == 1:  # the usual case: one reading matched, already in order
-        occ, k = found[0]
-        length = None
-    else:
-        occ = np.concatenate([o for o, _k in found])
-        length = np.concatenate([np.full(o.size, k, dtype=np.int32) for o, k in found])
-        order = np.argsort(occ, kind="stable")
-        occ, length = occ[order], length[order]
-    docs = occ >> POS_BITS
-    first = _firsts(docs)
-    lengths = np.full(first.size, k, dtype=np.int32) if length is None else length[first]
-    return Found(docs[first].astype(np.int32), (occ[first] & POS_MASK).astype(np.int32),
-                 lengths)
-
-
-def _firsts(docs: np.ndarray) -> np.ndarray:
-    """Where each run of equal (sorted) documents starts."""
-    keep = np.empty(docs.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(docs[1:], docs[:-1], out=keep[1:])
-    return np.flatnonzero(keep)
+    return Found(*firsts([occ for occ, _k in found], [k for _occ, k in found], POS_BITS))
 
 
 # Readings with more units (more initials, shorter syllables: fa+hu+o for fahuo) are
@@ -339,11 +288,11 @@ def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
 
     def in_titles(complete: bool) -> tuple[Found, bool]:
         f, done = anywhere(complete)
-        return f.where(f.pos < TAGS_AT), done
+        return f.where(0, TAGS_AT), done
 
     def in_tags(complete: bool) -> tuple[Found, bool]:
         f, done = anywhere(complete)
-        return f.where(f.pos >= TAGS_AT), done
+        return f.where(TAGS_AT, 1 << POS_BITS), done
 
     def at_start(complete: bool) -> tuple[Found, bool]:
         if popular is not None and m.common():
@@ -353,7 +302,7 @@ def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
             found = title_starts(m, None if complete else popular)
             return found, not m.narrowed
         f, _done = anywhere(True)
-        return f.where(f.pos == 0), True  # a document's first match is at 0 if it starts
+        return f.where(0, 1), True  # a document's first match is at 0 if it starts
 
     groups = [Exact(5 - tier_shift, f"{label}_title_prefix", at_start),
               Exact(4 - tier_shift, f"{label}_title", in_titles),

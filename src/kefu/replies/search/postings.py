@@ -17,8 +17,11 @@ from itertools import pairwise
 
 import numpy as np
 
+from kefu.replies.search._sorted import EMPTY, intersect, member, union
+
+__all__ = ["EMPTY", "Bits", "Docs", "Postings", "distinct", "intersect", "member", "union"]
+
 DOC_BITS = 22  # up to 4M documents per organization index
-EMPTY = np.empty(0, dtype=np.int32)
 
 
 class Bits:
@@ -274,15 +277,6 @@ class Postings:
         return int(self.keys.nbytes + self.starts.nbytes + self.docs.nbytes) + extra
 
 
-def union(arrays: list[np.ndarray]) -> np.ndarray:
-    arrays = [a for a in arrays if a.size]
-    if not arrays:
-        return EMPTY
-    if len(arrays) == 1:
-        return arrays[0]
-    return _distinct_sorting(np.concatenate(arrays))
-
-
 def distinct(docs: np.ndarray) -> np.ndarray:
     """The sorted distinct values of ``docs``.
 
@@ -297,37 +291,3 @@ def _distinct_sorting(docs: np.ndarray) -> np.ndarray:
         return EMPTY
     docs.sort()
     return docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
-
-
-def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Sorted distinct documents in both sorted lists."""
-    if a.size == 0 or b.size == 0:
-        return EMPTY
-    small, large = (a, b) if a.size <= b.size else (b, a)
-    return small[member(small, large)]
-
-
-def member(docs: np.ndarray, sorted_list: np.ndarray) -> np.ndarray:
-    """Which of sorted distinct ``docs`` are in the sorted distinct list (a mask)."""
-    if docs.size == 0 or sorted_list.size == 0:
-        return np.zeros(docs.size, dtype=bool)
-    short, long = sorted((docs.size, sorted_list.size))
-    if short >= 512 and long <= 8 * short:
-        # Two long lists of similar length (the documents holding 退 and those holding
-        # 地址): a binary search per element costs ~12 ns each, mostly mispredicted
-        # branches; marking one list in a mask and reading the other costs ~1 ns each
-        # (at 100k documents, 3,000 × 3,000: 31 → 13 µs; 16,000 × 16,700: 258 → 58 µs).
-        top = int(docs[-1])
-        mask = np.zeros(top + 1, dtype=bool)
-        mask[sorted_list[: np.searchsorted(sorted_list, top, side="right")]] = True
-        return mask[docs]
-    if sorted_list.size < docs.size:  # each entry of the short list looked up in docs
-        found = np.zeros(docs.size, dtype=bool)
-        at = np.searchsorted(docs, sorted_list)
-        inside = at < docs.size
-        at = at[inside]
-        found[at[docs[at] == sorted_list[inside]]] = True
-        return found
-    at = np.searchsorted(sorted_list, docs)
-    at[at == sorted_list.size] = 0
-    return sorted_list[at] == docs

@@ -1,0 +1,281 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Operations on sorted lists of distinct int32 values (documents, or pinyin occurrences
+``doc << POS_BITS | position``), compiled.
+
+Each was a handful of numpy calls (searchsorted, a comparison, a gather, a concatenation),
+and numpy's fixed cost per call (~1.5 µs here: dispatch, argument checks, allocating the
+result) was most of a query's time spent in them: the lists a query meets are mostly a
+few dozen to a few thousand entries long. Here each is one call that walks the lists.
+
+Intersections gallop: each value of the shorter list is looked for from where the last
+one was found, by steps that double then a binary search, so a list of 10 against one
+of 100,000 costs ~10 × 17 steps and two lists of equal length cost a merge.
+
+Inputs are numpy arrays of int32; another integer dtype is converted first. Results are
+new int32 arrays, except where a function says it may return one of its inputs.
+"""
+
+import numpy as np
+
+cimport numpy as cnp
+
+cnp.import_array()
+
+EMPTY = np.empty(0, dtype=np.int32)
+
+
+cdef inline cnp.ndarray _i32(object a):
+    if isinstance(a, cnp.ndarray) and cnp.PyArray_TYPE(<cnp.ndarray>a) == cnp.NPY_INT32 \
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a):
+        return <cnp.ndarray>a
+    return np.ascontiguousarray(a, dtype=np.int32)
+
+
+cdef inline Py_ssize_t _gallop(const int* a, Py_ssize_t lo, Py_ssize_t n, long long x) nogil:
+    """The first index i ≥ lo with a[i] ≥ x (n if none)."""
+    cdef Py_ssize_t step = 1, hi = lo, mid
+    while hi < n and a[hi] < x:
+        lo = hi + 1
+        hi += step
+        step <<= 1
+    if hi > n:
+        hi = n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef void _mark_in(const int* vals, Py_ssize_t nv, const int* lst, Py_ssize_t nl,
+                   int shift, long long add, char* found) noexcept nogil:
+    """found[i] = 1 where (vals[i] << shift) + add is in lst (both sorted ascending)."""
+    cdef Py_ssize_t i = 0, j = 0
+    cdef long long x
+    if nv == 0 or nl == 0:
+        return
+    if nv <= nl:  # each value looked for in the list
+        for i in range(nv):
+            x = ((<long long>vals[i]) << shift) + add
+            j = _gallop(lst, j, nl, x)
+            if j == nl:
+                return
+            if lst[j] == x:
+                found[i] = 1
+    else:  # each entry of the list looked for among the values
+        for j in range(nl):
+            # values v with (v << shift) + add == lst[j]
+            x = (<long long>lst[j]) - add
+            if x < 0 or (x & ((1 << shift) - 1)) != 0:
+                continue
+            x >>= shift
+            i = _gallop(vals, i, nv, x)
+            if i == nv:
+                return
+            if vals[i] == x:
+                found[i] = 1
+
+
+cdef cnp.ndarray _compress(cnp.ndarray vals, const char* found, Py_ssize_t n):
+    cdef Py_ssize_t i, m = 0
+    for i in range(n):
+        m += found[i]
+    cdef cnp.ndarray out = np.empty(m, dtype=np.int32)
+    cdef int* o = <int*>cnp.PyArray_DATA(out)
+    cdef const int* v = <const int*>cnp.PyArray_DATA(vals)
+    m = 0
+    for i in range(n):
+        if found[i]:
+            o[m] = v[i]
+            m += 1
+    return out
+
+
+def member(docs, sorted_list):
+    """Which of sorted distinct ``docs`` are in the sorted distinct list (a bool mask)."""
+    cdef cnp.ndarray d = _i32(docs), s = _i32(sorted_list)
+    cdef Py_ssize_t nd = cnp.PyArray_SIZE(d)
+    cdef cnp.ndarray out = np.zeros(nd, dtype=bool)
+    _mark_in(<const int*>cnp.PyArray_DATA(d), nd, <const int*>cnp.PyArray_DATA(s),
+             cnp.PyArray_SIZE(s), 0, 0, <char*>cnp.PyArray_DATA(out))
+    return out
+
+
+def intersect(a, b):
+    """Sorted distinct values in both sorted distinct lists."""
+    cdef cnp.ndarray x = _i32(a), y = _i32(b)
+    cdef Py_ssize_t nx = cnp.PyArray_SIZE(x), ny = cnp.PyArray_SIZE(y)
+    if nx == 0 or ny == 0:
+        return EMPTY
+    if nx > ny:
+        x, y = y, x
+        nx, ny = ny, nx
+    cdef bytearray found = bytearray(nx)
+    _mark_in(<const int*>cnp.PyArray_DATA(x), nx, <const int*>cnp.PyArray_DATA(y), ny,
+             0, 0, <char*>found)
+    return _compress(x, <char*>found, nx)
+
+
+def present(lists, values, int shift=0, long long add=0):
+    """Those of sorted distinct ``values`` v for which (v << shift) + add is in any of the
+    sorted distinct ``lists``."""
+    cdef cnp.ndarray v = _i32(values), l
+    cdef Py_ssize_t nv = cnp.PyArray_SIZE(v)
+    if nv == 0:
+        return EMPTY
+    cdef bytearray found = bytearray(nv)
+    for arr in lists:
+        l = _i32(arr)
+        _mark_in(<const int*>cnp.PyArray_DATA(v), nv, <const int*>cnp.PyArray_DATA(l),
+                 cnp.PyArray_SIZE(l), shift, add, <char*>found)
+    return _compress(v, <char*>found, nv)
+
+
+cdef bint _strictly_sorted(const int* a, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(1, n):
+        if a[i] <= a[i - 1]:
+            return False
+    return True
+
+
+def union(arrays):
+    """Sorted distinct values of any of the arrays. Sorted distinct inputs are merged;
+    any other input is sorted first. One non-empty input is returned as it is."""
+    cdef list parts = [a for a in arrays if len(a)]
+    if not parts:
+        return EMPTY
+    if len(parts) == 1:
+        return parts[0]
+    cdef list views = [_i32(a) for a in parts]
+    cdef Py_ssize_t k = len(views), total = 0, i
+    cdef cnp.ndarray arr
+    for i in range(k):
+        arr = <cnp.ndarray>views[i]
+        total += cnp.PyArray_SIZE(arr)
+        if not _strictly_sorted(<const int*>cnp.PyArray_DATA(arr), cnp.PyArray_SIZE(arr)):
+            both = np.concatenate(views)
+            both.sort()
+            return both[np.concatenate(([True], both[1:] != both[:len(both) - 1]))]
+    cdef cnp.ndarray out = np.empty(total, dtype=np.int32)
+    cdef int* o = <int*>cnp.PyArray_DATA(out)
+    cdef Py_ssize_t m = 0, n0, n1, p, q
+    cdef const int* a0
+    cdef const int* a1
+    # Pairwise merges into out (few lists, usually two or three).
+    arr = <cnp.ndarray>views[0]
+    n0 = cnp.PyArray_SIZE(arr)
+    cdef cnp.ndarray acc = np.empty(total, dtype=np.int32)
+    cdef int* c = <int*>cnp.PyArray_DATA(acc)
+    a0 = <const int*>cnp.PyArray_DATA(arr)
+    for p in range(n0):
+        c[p] = a0[p]
+    cdef int* swap
+    for i in range(1, k):
+        arr = <cnp.ndarray>views[i]
+        a1 = <const int*>cnp.PyArray_DATA(arr)
+        n1 = cnp.PyArray_SIZE(arr)
+        p = q = m = 0
+        while p < n0 and q < n1:
+            if c[p] < a1[q]:
+                o[m] = c[p]
+                p += 1
+            elif c[p] > a1[q]:
+                o[m] = a1[q]
+                q += 1
+            else:
+                o[m] = c[p]
+                p += 1
+                q += 1
+            m += 1
+        while p < n0:
+            o[m] = c[p]
+            p += 1
+            m += 1
+        while q < n1:
+            o[m] = a1[q]
+            q += 1
+            m += 1
+        n0 = m
+        acc, out = out, acc
+        c = <int*>cnp.PyArray_DATA(acc)
+        o = <int*>cnp.PyArray_DATA(out)
+    return acc[:n0]
+
+
+def firsts(occs, lengths, int pos_bits):
+    """Pinyin occurrences of several chains (each sorted, distinct) → each document's
+    first one: (documents, positions, lengths), by document. At one occurrence found by
+    several chains, the earlier chain's length is kept."""
+    cdef list views = [_i32(o) for o in occs]
+    cdef Py_ssize_t k = len(views), i, total = 0, best
+    cdef cnp.ndarray arr
+    for arr in views:
+        total += cnp.PyArray_SIZE(arr)
+    cdef cnp.ndarray docs = np.empty(total, dtype=np.int32)
+    cdef cnp.ndarray pos = np.empty(total, dtype=np.int32)
+    cdef cnp.ndarray lens = np.empty(total, dtype=np.int32)
+    cdef int* d = <int*>cnp.PyArray_DATA(docs)
+    cdef int* p = <int*>cnp.PyArray_DATA(pos)
+    cdef int* ln = <int*>cnp.PyArray_DATA(lens)
+    cdef Py_ssize_t at[64]
+    cdef Py_ssize_t size[64]
+    cdef const int* data[64]
+    cdef int length[64]
+    if k > 64:
+        raise ValueError("at most 64 chains")
+    for i in range(k):
+        arr = <cnp.ndarray>views[i]
+        at[i] = 0
+        size[i] = cnp.PyArray_SIZE(arr)
+        data[i] = <const int*>cnp.PyArray_DATA(arr)
+        length[i] = lengths[i]
+    cdef Py_ssize_t m = 0
+    cdef int value, doc, last = -1, mask = (1 << pos_bits) - 1
+    while True:
+        best = -1
+        for i in range(k):  # the smallest head; the earliest chain on ties
+            if at[i] < size[i] and (best < 0 or data[i][at[i]] < data[best][at[best]]):
+                best = i
+        if best < 0:
+            break
+        value = data[best][at[best]]
+        at[best] += 1
+        doc = value >> pos_bits
+        if doc == last:
+            continue
+        last = doc
+        d[m] = doc
+        p[m] = value & mask
+        ln[m] = length[best]
+        m += 1
+    return docs[:m], pos[:m], lens[:m]
+
+
+def where_pos(docs, pos, lengths, int lo, int hi):
+    """The entries of (documents, positions, lengths) with lo ≤ position < hi."""
+    cdef cnp.ndarray d = _i32(docs), p = _i32(pos), ln = _i32(lengths)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(d), i, m = 0
+    cdef const int* pp = <const int*>cnp.PyArray_DATA(p)
+    for i in range(n):
+        if lo <= pp[i] < hi:
+            m += 1
+    if m == n:
+        return d, p, ln
+    cdef cnp.ndarray od = np.empty(m, dtype=np.int32), op = np.empty(m, dtype=np.int32)
+    cdef cnp.ndarray ol = np.empty(m, dtype=np.int32)
+    cdef int* xd = <int*>cnp.PyArray_DATA(od)
+    cdef int* xp = <int*>cnp.PyArray_DATA(op)
+    cdef int* xl = <int*>cnp.PyArray_DATA(ol)
+    cdef const int* dd = <const int*>cnp.PyArray_DATA(d)
+    cdef const int* ll = <const int*>cnp.PyArray_DATA(ln)
+    m = 0
+    for i in range(n):
+        if lo <= pp[i] < hi:
+            xd[m] = dd[i]
+            xp[m] = pp[i]
+            xl[m] = ll[i]
+            m += 1
+    return od, op, ol

@@ -1,0 +1,96 @@
+"""The compiled operations on sorted lists (search/_sorted.pyx) against plain Python sets,
+on seeded random lists of the shapes a search meets: empty, one element, a short list
+against a long one (the galloping side), lists of equal length (the merge side), values
+shifted into pinyin occurrences."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from kefu.replies.search import _sorted as S
+from kefu.replies.search.build import POS_BITS
+
+
+def _sorted_list(rng: random.Random, size: int, top: int, dtype: type = np.int32
+                 ) -> np.ndarray:
+    return np.array(sorted(rng.sample(range(top), min(size, top))), dtype=dtype)
+
+
+SHAPES = [(0, 10), (1, 1), (1, 5000), (7, 5000), (300, 400), (2000, 2500), (3000, 20)]
+
+
+@pytest.mark.parametrize(("small", "large"), SHAPES)
+def test_intersect_and_member_agree_with_sets(small: int, large: int):
+    rng = random.Random(small * 7919 + large)
+    for top in (small + large + 1, 4 * (small + large) + 1, 1 << 22):
+        a, b = _sorted_list(rng, small, top), _sorted_list(rng, large, top)
+        both = sorted(set(a.tolist()) & set(b.tolist()))
+        for x, y in ((a, b), (b, a)):
+            got = S.intersect(x, y)
+            assert got.tolist() == both
+            assert got.dtype == np.int32
+            assert S.member(x, y).tolist() == [v in set(y.tolist()) for v in x.tolist()]
+
+
+def test_other_dtypes_and_read_only_lists_are_read_as_they_are():
+    a = np.array([1, 5, 9, 2**30], dtype=np.int64)
+    b = np.array([5, 6, 2**30], dtype=np.int32)
+    b.flags.writeable = False
+    assert S.intersect(a, b).tolist() == [5, 2**30]
+    assert S.member(a[::2], b).tolist() == [False, False]  # a strided view: 1 and 9
+    assert S.union([a, b]).tolist() == [1, 5, 6, 9, 2**30]
+
+
+def test_union_merges_sorted_lists_and_sorts_any_other():
+    rng = random.Random(4)
+    for count in range(6):
+        lists = [_sorted_list(rng, rng.randrange(0, 50), 120) for _ in range(count)]
+        expected = sorted(set().union(*(set(x.tolist()) for x in lists)))
+        assert S.union(lists).tolist() == expected
+    one = np.array([3, 4], dtype=np.int32)
+    assert S.union([S.EMPTY, one, S.EMPTY]) is one  # the only list, as it is
+    unsorted = [np.array([9, 2, 2, 5], dtype=np.int32), np.array([5, 1], dtype=np.int32)]
+    assert S.union(unsorted).tolist() == [1, 2, 5, 9]
+
+
+@pytest.mark.parametrize("shift", [0, POS_BITS])
+def test_present_finds_values_whose_shifted_form_is_in_any_list(shift: int):
+    rng = random.Random(shift)
+    for _ in range(200):
+        values = _sorted_list(rng, rng.randrange(0, 60), 400)
+        add = rng.randrange(0, 1 << shift) if shift else rng.randrange(-3, 4)
+        top = (400 << shift) + 8
+        lists = [_sorted_list(rng, rng.randrange(0, 3000), top)
+                 for _ in range(rng.randrange(0, 4))]
+        inside = set().union(*(set(x.tolist()) for x in lists))
+        expected = [v for v in values.tolist() if (v << shift) + add in inside]
+        assert S.present(lists, values, shift, add).tolist() == expected
+
+
+def test_firsts_keeps_each_documents_first_occurrence_and_its_chains_length():
+    def occ(doc: int, pos: int) -> int:
+        return doc << POS_BITS | pos
+
+    two = np.array([occ(1, 3), occ(1, 5), occ(4, 0)], dtype=np.int32)
+    three = np.array([occ(1, 3), occ(2, 7), occ(4, 1)], dtype=np.int32)
+    docs, pos, length = S.firsts([two, three], [2, 3], POS_BITS)
+    assert docs.tolist() == [1, 2, 4]
+    assert pos.tolist() == [3, 7, 0]
+    assert length.tolist() == [2, 3, 2]  # doc 1: both chains at 3, the first one's length
+    docs, pos, length = S.firsts([three, two], [3, 2], POS_BITS)
+    assert length.tolist() == [3, 3, 2]
+    assert [a.tolist() for a in S.firsts([], [], POS_BITS)] == [[], [], []]
+
+
+def test_where_pos_keeps_the_entries_in_a_range_of_positions():
+    docs = np.array([1, 2, 4, 8], dtype=np.int32)
+    pos = np.array([0, 256, 3, 0], dtype=np.int32)
+    length = np.array([2, 2, 3, 1], dtype=np.int32)
+    assert [a.tolist() for a in S.where_pos(docs, pos, length, 0, 1)] == \
+        [[1, 8], [0, 0], [2, 1]]
+    assert [a.tolist() for a in S.where_pos(docs, pos, length, 256, 512)] == [[2], [256], [2]]
+    assert [a.tolist() for a in S.where_pos(docs, pos, length, 0, 512)] == \
+        [docs.tolist(), pos.tolist(), length.tolist()]
