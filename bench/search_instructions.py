@@ -76,8 +76,10 @@ def checkout(rev: str, tmp: Path) -> Path:
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(path),
                     rev], check=True)
     if (path / "setup.py").exists():  # a revision with compiled parts (search/_sorted.pyx)
-        subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=path,
-                       check=True, stdout=subprocess.DEVNULL)
+        built = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+                               cwd=path, capture_output=True, text=True)
+        if built.returncode != 0:
+            sys.exit(f"{rev}: building its compiled parts failed\n{built.stderr[-2000:]}")
     return path
 
 

@@ -94,3 +94,34 @@ def test_where_pos_keeps_the_entries_in_a_range_of_positions():
     assert [a.tolist() for a in S.where_pos(docs, pos, length, 256, 512)] == [[2], [256], [2]]
     assert [a.tolist() for a in S.where_pos(docs, pos, length, 0, 512)] == \
         [docs.tolist(), pos.tolist(), length.tolist()]
+
+
+def test_allowed_keeps_the_documents_the_mask_lets_through():
+    mask = np.zeros(10, dtype=bool)
+    mask[[1, 4, 9]] = True
+    assert S.allowed(np.array([0, 1, 4, 5, 9], dtype=np.int32), mask).tolist() == [1, 4, 9]
+    with pytest.raises(IndexError):  # never a read past the mask
+        S.allowed(np.array([3, 10], dtype=np.int32), mask)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 64, 300])
+def test_by_usage_orders_by_score_then_by_the_order_given(n: int):
+    rng = random.Random(n)
+    usage = np.array([rng.choice((0.5, 1.0, 2.0, 12.0)) for _ in range(400)])
+    docs = _sorted_list(rng, n, 400)
+    add = np.array([rng.choice((0.0, 1.5)) for _ in range(n)])
+    for extra in (None, add):
+        scores = [min(usage[d] + (0.0 if extra is None else extra[i]), 9.99)
+                  for i, d in enumerate(docs.tolist())]
+        expected = sorted(zip(docs.tolist(), scores, strict=True), key=lambda p: -p[1])
+        got_docs, got_scores = S.by_usage(docs, usage, extra, 9.99)
+        assert list(zip(got_docs, got_scores, strict=True)) == expected  # sorted() is stable
+
+
+def test_positions_gives_each_wanted_documents_entry_or_minus_one():
+    docs = np.array([2, 5, 9], dtype=np.int32)
+    pos = np.array([0, 4, 300], dtype=np.int32)
+    length = np.array([2, 3, 1], dtype=np.int32)
+    assert S.positions(docs, pos, length, [9, 2, 3, 5, 10]) == \
+        ([300, 0, -1, 4, -1], [1, 2, 0, 3, 0])
+    assert S.positions(S.EMPTY, S.EMPTY, S.EMPTY, [1]) == ([-1], [0])

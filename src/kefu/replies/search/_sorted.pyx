@@ -279,3 +279,100 @@ def where_pos(docs, pos, lengths, int lo, int hi):
             xl[m] = ll[i]
             m += 1
     return od, op, ol
+
+
+def allowed(cands, mask):
+    """Those of ``cands`` (documents) whose entry in the bool array ``mask`` is set."""
+    cdef cnp.ndarray c = _i32(cands), m = mask
+    if cnp.PyArray_TYPE(m) != cnp.NPY_BOOL or not cnp.PyArray_IS_C_CONTIGUOUS(m):
+        raise TypeError("mask: a contiguous bool array")
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(c), size = cnp.PyArray_SIZE(m), i, k = 0
+    cdef const int* cc = <const int*>cnp.PyArray_DATA(c)
+    cdef const char* mm = <const char*>cnp.PyArray_DATA(m)
+    for i in range(n):
+        if cc[i] < 0 or cc[i] >= size:
+            raise IndexError(f"document {cc[i]} outside a mask of {size}")
+    cdef cnp.ndarray out = np.empty(n, dtype=np.int32)
+    cdef int* o = <int*>cnp.PyArray_DATA(out)
+    for i in range(n):
+        if mm[cc[i]]:
+            o[k] = cc[i]
+            k += 1
+    return out if k == n else out[:k]
+
+
+def by_usage(docs, usage, add=None, double cap=9.99):
+    """Documents and their scores (``usage`` of each document, plus ``add`` aligned with
+    ``docs`` if given, at most ``cap``) as two lists, highest score first; documents of
+    equal score keep their order."""
+    cdef cnp.ndarray d = _i32(docs)
+    cdef cnp.ndarray u = np.ascontiguousarray(usage, dtype=np.float64)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(d), size = cnp.PyArray_SIZE(u), i, j, k, w, lo, mid, hi
+    cdef const int* dd = <const int*>cnp.PyArray_DATA(d)
+    cdef const double* uu = <const double*>cnp.PyArray_DATA(u)
+    cdef cnp.ndarray a
+    cdef const double* aa = NULL
+    if add is not None:
+        a = np.ascontiguousarray(add, dtype=np.float64)
+        if cnp.PyArray_SIZE(a) != n:
+            raise ValueError("add: one value per document")
+        aa = <const double*>cnp.PyArray_DATA(a)
+    cdef cnp.ndarray scores = np.empty(n, dtype=np.float64)
+    cdef double* s = <double*>cnp.PyArray_DATA(scores)
+    for i in range(n):
+        if dd[i] < 0 or dd[i] >= size:
+            raise IndexError(f"document {dd[i]} outside {size} usages")
+        s[i] = uu[dd[i]] + (aa[i] if aa != NULL else 0.0)
+        if s[i] > cap:
+            s[i] = cap
+    # A stable merge sort of positions by descending score, bottom up.
+    cdef cnp.ndarray ia = np.arange(n, dtype=np.intp), ib = np.empty(n, dtype=np.intp)
+    cdef Py_ssize_t* x = <Py_ssize_t*>cnp.PyArray_DATA(ia)
+    cdef Py_ssize_t* y = <Py_ssize_t*>cnp.PyArray_DATA(ib)
+    cdef Py_ssize_t* t
+    w = 1
+    while w < n:
+        lo = 0
+        while lo < n:
+            mid = min(lo + w, n)
+            hi = min(lo + 2 * w, n)
+            i, j = lo, mid
+            for k in range(lo, hi):
+                if i < mid and (j >= hi or s[x[i]] >= s[x[j]]):
+                    y[k] = x[i]
+                    i += 1
+                else:
+                    y[k] = x[j]
+                    j += 1
+            lo = hi
+        t = x
+        x = y
+        y = t
+        w *= 2
+    cdef list out_docs = [None] * n, out_scores = [None] * n
+    for i in range(n):
+        out_docs[i] = dd[x[i]]
+        out_scores[i] = s[x[i]]
+    return out_docs, out_scores
+
+
+def positions(docs, pos, lengths, list wanted):
+    """For each document of ``wanted``, its (position, length) in the parallel arrays
+    (``docs`` sorted distinct), or (-1, 0) if it is not there: two lists."""
+    cdef cnp.ndarray d = _i32(docs), p = _i32(pos), ln = _i32(lengths)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(d), m = len(wanted), i, j
+    cdef const int* dd = <const int*>cnp.PyArray_DATA(d)
+    cdef const int* pp = <const int*>cnp.PyArray_DATA(p)
+    cdef const int* ll = <const int*>cnp.PyArray_DATA(ln)
+    cdef list out_pos = [None] * m, out_len = [None] * m
+    cdef long long x
+    for i in range(m):
+        x = wanted[i]
+        j = _gallop(dd, 0, n, x)
+        if j < n and dd[j] == x:
+            out_pos[i] = pp[j]
+            out_len[i] = ll[j]
+        else:
+            out_pos[i] = -1
+            out_len[i] = 0
+    return out_pos, out_len

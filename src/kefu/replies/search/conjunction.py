@@ -257,13 +257,13 @@ def _search_by_combos(s: E.Search, terms: list[Term]) -> None:
     # as one pasted passage, found before)
     budget = [E.MAX_VERIFY]
 
-    def visit(docs: np.ndarray, usage: np.ndarray, bound: float,
+    def visit(docs: list[int], usage: list[float], bound: float,
               combo: tuple[float, ...]) -> bool:
         """Verify documents in the given order; True once nothing later can enter."""
         # Per term, its level's verifiers to try in order: the first match counts.
         checks = [t.at[level] for t, level in zip(terms, combo, strict=True)]
         limit, floor = s.limit, bound * 100
-        for doc, u in zip(docs.tolist(), usage.tolist(), strict=True):
+        for doc, u in zip(docs, usage, strict=True):
             if len(best) >= limit and best[0] >= floor + u:
                 return True
             if doc in hits:  # found through a better combination
@@ -286,9 +286,7 @@ def _search_by_combos(s: E.Search, terms: list[Term]) -> None:
         pool, more, done = EMPTY, False, False
         if docs.size:
             pool, more = s.pool(docs, k)
-            usage = s.usage(pool)
-            order = np.argsort(-usage, kind="stable")
-            done = visit(pool[order], usage[order], bound, combo)
+            done = visit(*s.by_usage(pool), bound, combo)
         if edge is not None:  # a window: enough unless a document after it may enter
             after = float(s.usage(np.array([edge], dtype=np.int32))[0])
             if len(best) >= s.limit and best[0] >= bound * 100 + after:
@@ -296,7 +294,7 @@ def _search_by_combos(s: E.Search, terms: list[Term]) -> None:
             docs, more, done = _docs_of(s, terms, combo, None)[0], True, False
         if not done and more:
             rest = s.rest(docs, pool)
-            visit(rest, s.usage(rest), bound, combo)
+            visit(rest.tolist(), s.usage(rest).tolist(), bound, combo)
 
 
 def _holding_all(s: E.Search, terms: list[Term]) -> np.ndarray:

@@ -38,6 +38,7 @@ import numpy as np
 
 from kefu.replies.search import numerals
 from kefu.replies.search import query as Q
+from kefu.replies.search._sorted import allowed, by_usage
 from kefu.replies.search.build import trigram_key
 from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, TextVerify, Verify, resolve
@@ -48,6 +49,7 @@ from kefu.replies.search.text import has_han, pasted_passage, query_terms
 
 MAX_VERIFY = 2000  # bound on verifications per query, whatever the library size
 TYPO_MAX_VERIFY = 300
+USAGE_CAP = 9.99  # usage part of a score: below 10, so a tier is worth more than any usage
 SETTLED = 64  # rarest_gram: candidates few enough to verify rather than intersect further
 SHARED_ENDS = 5  # _edit_passes: a longer term's splits share their sides' intersections
 NUMERAL_AFTER = 0.01  # search_term: the other writing's tier runs after the typed one's
@@ -95,27 +97,41 @@ class Search:
         may not see can never take a place in the list."""
         if cands.size == 0:
             return cands
+        if self.category_id is None:
+            return allowed(cands, self.mask)
+        ix = self.ix
         ok = self.mask[cands]
-        if self.category_id is not None:
-            ix = self.ix
-            ok &= (ix.cat[cands] == self.category_id) | (ix.topcat[cands] == self.category_id)
+        ok &= (ix.cat[cands] == self.category_id) | (ix.topcat[cands] == self.category_id)
         return cands[ok]
 
     def usage(self, docs: np.ndarray) -> np.ndarray:
         """Exact usage part of the score of documents: a tier's few, or every reply that may
         hold all of several terms (conjunction._search_by_bounds), thousands at times."""
         score = self.team_usage[docs]  # a copy
-        if self.own and docs.size <= 64:  # a dict lookup each costs less than array steps
-            score += 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
-        elif self.own:  # the member's own used replies found among docs by binary search
-            mine = self.own_docs
-            at = np.searchsorted(mine, docs)
-            at[at == mine.size] = 0
-            found = mine[at] == docs
-            if self._own_uses is None:
-                self._own_uses = np.array([self.own[d] for d in mine.tolist()])
-            score[found] += 2.0 * np.log1p(self._own_uses[at[found]])
-        return np.minimum(score, 9.99, out=score)
+        if (own := self._own_part(docs)) is not None:
+            score += own
+        return np.minimum(score, USAGE_CAP, out=score)
+
+    def by_usage(self, docs: np.ndarray) -> tuple[list[int], list[float]]:
+        """``docs`` and their usage (as ``usage``), most used first, ties in their order."""
+        return by_usage(docs, self.team_usage, self._own_part(docs), USAGE_CAP)
+
+    def _own_part(self, docs: np.ndarray) -> np.ndarray | None:
+        """The member's own usage of each of ``docs`` (counted double), or None if none."""
+        if not self.own:
+            return None
+        if docs.size <= 64:  # a dict lookup each costs less than array steps
+            return 2.0 * np.log1p(np.array([self.own.get(d, 0.0) for d in docs.tolist()]))
+        # the member's own used replies found among docs by binary search
+        mine = self.own_docs
+        at = np.searchsorted(mine, docs)
+        at[at == mine.size] = 0
+        found = mine[at] == docs
+        if self._own_uses is None:
+            self._own_uses = np.array([self.own[d] for d in mine.tolist()])
+        part = np.zeros(docs.size)
+        part[found] = 2.0 * np.log1p(self._own_uses[at[found]])
+        return part
 
     def popular(self) -> Popular | None:
         """The most used replies and the member's own used ones: a ranking by usage looks
@@ -159,9 +175,7 @@ class Search:
             # Verification may reject candidates; an exact group's only skips docs already hit.
             k = want + len(self.hits) if isinstance(verify, Exact) else 4 * want + 16
             pool, more = self.pool(cands, k)
-            scores = self.usage(pool)
-            order = np.argsort(-scores, kind="stable")
-            got = self._verify_in_order(pool[order], scores[order], verify, want)
+            got = self._verify_in_order(*self.by_usage(pool), verify, want)
             others = None
             if got < want and isinstance(verify, Exact) and verify.partial:
                 others = self._allowed(verify.complete())  # all of them, hits skipped
@@ -175,18 +189,19 @@ class Search:
                 at, step = 0, 64
                 while at < others.size and got < want:
                     part = others[at:at + step]
-                    got += self._verify_in_order(part, self.usage(part), verify, want - got)
+                    got += self._verify_in_order(part.tolist(), self.usage(part).tolist(),
+                                                 verify, want - got)
                     at, step = at + step, step * 4
             found += got
         return found
 
-    def _verify_in_order(self, docs: np.ndarray, scores: np.ndarray, verify: Verify,
+    def _verify_in_order(self, docs: list[int], scores: list[float], verify: Verify,
                          want: int) -> int:
         hits = self.hits
         if isinstance(verify, Exact):  # every candidate matches: take the first ones
             fresh: list[int] = []
             usages: list[float] = []
-            for d, u in zip(docs.tolist(), scores.tolist(), strict=True):
+            for d, u in zip(docs, scores, strict=True):
                 if d not in hits:
                     fresh.append(d)
                     usages.append(u)
@@ -196,12 +211,12 @@ class Search:
                 self._hit(doc, usage, exact)
             return len(fresh)
         if isinstance(verify, TextVerify):
-            found = verify.first(docs.tolist(), scores.tolist(), want, hits)
+            found = verify.first(docs, scores, want, hits)
             for doc, usage, pos in found:
                 self._hit(doc, usage, verify.match(doc, pos))
             return len(found)
         got = 0
-        for doc, usage in zip(docs.tolist(), scores.tolist(), strict=True):
+        for doc, usage in zip(docs, scores, strict=True):
             if doc in hits:
                 continue
             m = verify(doc)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kefu.replies.search import query as Q
-from kefu.replies.search._sorted import firsts, present, where_pos
+from kefu.replies.search._sorted import firsts, positions, present, where_pos
 from kefu.replies.search.build import POS_BITS, TAGS_AT
 from kefu.replies.search.index import TOKEN_BITS, OrgIndex
 from kefu.replies.search.match import Cands, Match, Verify
@@ -253,17 +253,14 @@ class Exact:
 
     def __call__(self, doc: int) -> Match | None:
         f = self._get(True)
-        i = int(np.searchsorted(f.docs, doc))
-        if i < f.docs.size and int(f.docs[i]) == doc:
-            return self._match(int(f.pos[i]), int(f.length[i]))
-        return None
+        (pos,), (length,) = positions(f.docs, f.pos, f.length, [doc])
+        return None if pos < 0 else self._match(pos, length)
 
     def matches(self, docs: list[int]) -> list[Match]:
         """Matches of candidates (all of them match)."""
         f = self._get(False)
-        i = np.searchsorted(f.docs, np.asarray(docs, dtype=np.int32))
         return [self._match(p, n) for p, n in
-                zip(f.pos[i].tolist(), f.length[i].tolist(), strict=True)]
+                zip(*positions(f.docs, f.pos, f.length, docs), strict=True)]
 
 
 def pinyin_groups(ix: OrgIndex, atoms: Q.Atoms, mode: int = Q.EXACT,
