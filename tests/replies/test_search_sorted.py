@@ -125,3 +125,13 @@ def test_positions_gives_each_wanted_documents_entry_or_minus_one():
     assert S.positions(docs, pos, length, [9, 2, 3, 5, 10]) == \
         ([300, 0, -1, 4, -1], [1, 2, 0, 3, 0])
     assert S.positions(S.EMPTY, S.EMPTY, S.EMPTY, [1]) == ([-1], [0])
+
+
+def test_in_bitmaps_reads_every_bitmap_and_nothing_past_their_end():
+    rng = random.Random(8)
+    marks = [np.array([rng.random() < 0.5 for _ in range(64)]) for _ in range(3)]
+    bitmaps = [np.packbits(m, bitorder="little") for m in marks]
+    docs = np.array([0, 3, 7, 8, 31, 63, 64, 1000], dtype=np.int32)
+    for k in (1, 2, 3):
+        expected = [d < 64 and all(m[d] for m in marks[:k]) for d in docs.tolist()]
+        assert S.in_bitmaps(bitmaps[:k], docs).tolist() == expected

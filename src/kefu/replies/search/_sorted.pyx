@@ -376,3 +376,26 @@ def positions(docs, pos, lengths, list wanted):
             out_pos[i] = -1
             out_len[i] = 0
     return out_pos, out_len
+
+
+def in_bitmaps(list bitmaps, docs):
+    """Which of ``docs`` have their bit set in every one of the bitmaps (uint8 arrays of
+    one length, bit ``d & 7`` of byte ``d >> 3``); documents past their end are not."""
+    cdef cnp.ndarray d = _i32(docs), b
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(d), k = len(bitmaps), i, j, nbytes = -1
+    cdef const int* dd = <const int*>cnp.PyArray_DATA(d)
+    cdef cnp.ndarray out = np.ones(n, dtype=bool)
+    cdef char* o = <char*>cnp.PyArray_DATA(out)
+    cdef const unsigned char* bb
+    cdef int doc
+    for j in range(k):
+        b = bitmaps[j]
+        if cnp.PyArray_TYPE(b) != cnp.NPY_UINT8 or not cnp.PyArray_IS_C_CONTIGUOUS(b):
+            raise TypeError("bitmaps: contiguous uint8 arrays")
+        nbytes = cnp.PyArray_SIZE(b)
+        bb = <const unsigned char*>cnp.PyArray_DATA(b)
+        for i in range(n):
+            doc = dd[i]
+            if o[i] and (doc < 0 or (doc >> 3) >= nbytes or not (bb[doc >> 3] >> (doc & 7)) & 1):
+                o[i] = 0
+    return out

@@ -17,7 +17,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from kefu.replies.search._sorted import EMPTY, intersect, member, union
+from kefu.replies.search._sorted import EMPTY, in_bitmaps, intersect, member, union
 
 __all__ = ["EMPTY", "Bits", "Docs", "Postings", "distinct", "intersect", "member", "union"]
 
@@ -38,10 +38,7 @@ class Bits:
 
     def has(self, docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` are in the list."""
-        nbits = self.bits.size * 8
-        byte = np.minimum(docs >> 3, self.bits.size - 1)
-        found = ((self.bits[byte] >> (docs & 7).astype(np.uint8)) & 1).astype(bool)
-        found &= docs < nbits
+        found = in_bitmaps([self.bits], docs)
         if self.extra.size:
             found |= np.isin(docs, self.extra)
         return found
@@ -65,12 +62,12 @@ class Bits:
     @staticmethod
     def has_all(lists: list[Bits], docs: np.ndarray) -> np.ndarray:
         """Which of ``docs`` are in every one of several dense lists of one ``Postings``:
-        their bitmaps AND'ed, then read once (a read costs ~5 ns a document here; at 19,000
-        documents and four bitmaps, 0.4 ms one bitmap after the other)."""
-        bits = Bits._anded(lists)
-        found = Bits(bits, 0, EMPTY).has(docs)
+        one compiled pass over the documents reading each bitmap (numpy read them one
+        bitmap after the other, 0.4 ms at 19,000 documents and four bitmaps, or AND'ed
+        the bitmaps first, 12.5 KB each at 100k replies)."""
+        found = in_bitmaps([b.bits for b in lists], docs)
         if any(b.extra.size for b in lists):  # added since the build: numbered above
-            late = np.flatnonzero(docs >= bits.size * 8)
+            late = np.flatnonzero(docs >= lists[0].bits.size * 8)
             ok = np.ones(late.size, dtype=bool)
             for b in lists:
                 ok &= np.isin(docs[late], b.extra)
