@@ -135,3 +135,23 @@ def test_in_bitmaps_reads_every_bitmap_and_nothing_past_their_end():
     for k in (1, 2, 3):
         expected = [d < 64 and all(m[d] for m in marks[:k]) for d in docs.tolist()]
         assert S.in_bitmaps(bitmaps[:k], docs).tolist() == expected
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.uint32])
+def test_with_char_reads_the_character_in_the_title_or_the_tags(dtype: type):
+    # Document 0: title 退款 (codes 0-1), tags 款式 (2-3); document 1: title 款退 (4-5).
+    codes = np.array([ord(c) for c in "退款款式款退"], dtype=dtype)
+    title_off = np.array([0, 4], dtype=np.int64)
+    tags_off = np.array([2, 6], dtype=np.int64)
+    tags_at = 256
+
+    def occ(doc: int, pos: int) -> int:
+        return doc << POS_BITS | pos
+
+    found = np.array([occ(0, 0), occ(0, tags_at), occ(1, 0)], dtype=np.int32)
+    args = (title_off, tags_off, codes, POS_BITS, tags_at)
+    # One place on: 款 after 退 in document 0's title, 式 in its tags, 退 in document 1.
+    assert S.with_char(found, 1, ord("款"), *args).tolist() == [occ(0, 0)]
+    assert S.with_char(found, 0, ord("款"), *args).tolist() == [occ(0, tags_at), occ(1, 0)]
+    with pytest.raises(IndexError):
+        S.with_char(np.array([occ(2, 0)], dtype=np.int32), 0, ord("退"), *args)

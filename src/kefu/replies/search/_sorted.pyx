@@ -399,3 +399,41 @@ def in_bitmaps(list bitmaps, docs):
             if o[i] and (doc < 0 or (doc >> 3) >= nbytes or not (bb[doc >> 3] >> (doc & 7)) & 1):
                 o[i] = 0
     return out
+
+
+def with_char(occ, int offset, long long code, title_off, tags_off, codes, int pos_bits,
+              int tags_at):
+    """Those of the pinyin occurrences ``occ`` (``doc << pos_bits | position``) whose
+    character ``offset`` places on is ``code``: positions below ``tags_at`` are in the
+    document's title (its characters from ``title_off[doc]`` in ``codes``), the others in
+    its tags (from ``tags_off[doc]``)."""
+    cdef cnp.ndarray o = _i32(occ)
+    cdef cnp.ndarray t = np.ascontiguousarray(title_off, dtype=np.int64)
+    cdef cnp.ndarray g = np.ascontiguousarray(tags_off, dtype=np.int64)
+    cdef cnp.ndarray c = codes
+    cdef int kind = cnp.PyArray_TYPE(c)
+    if (kind != cnp.NPY_UINT16 and kind != cnp.NPY_UINT32) or not cnp.PyArray_IS_C_CONTIGUOUS(c):
+        raise TypeError("codes: a contiguous uint16 or uint32 array")
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(o), ndocs = cnp.PyArray_SIZE(t)
+    cdef Py_ssize_t ncodes = cnp.PyArray_SIZE(c), i, m = 0
+    cdef const int* oo = <const int*>cnp.PyArray_DATA(o)
+    cdef const long long* tt = <const long long*>cnp.PyArray_DATA(t)
+    cdef const long long* gg = <const long long*>cnp.PyArray_DATA(g)
+    cdef const unsigned short* c16 = <const unsigned short*>cnp.PyArray_DATA(c)
+    cdef const unsigned int* c32 = <const unsigned int*>cnp.PyArray_DATA(c)
+    cdef long long value, doc, pos, at
+    cdef cnp.ndarray out = np.empty(n, dtype=np.int32)
+    cdef int* w = <int*>cnp.PyArray_DATA(out)
+    for i in range(n):
+        value = <long long>oo[i] + offset
+        doc = value >> pos_bits
+        pos = value & ((1 << pos_bits) - 1)
+        if doc < 0 or doc >= ndocs or doc >= cnp.PyArray_SIZE(g):
+            raise IndexError(f"occurrence {value} of no document")
+        at = tt[doc] + pos if pos < tags_at else gg[doc] + pos - tags_at
+        if at < 0 or at >= ncodes:
+            raise IndexError(f"occurrence {value} past the characters")
+        if (c16[at] if kind == cnp.NPY_UINT16 else c32[at]) == code:
+            w[m] = oo[i]
+            m += 1
+    return out[:m]

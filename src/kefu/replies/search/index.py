@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from kefu.replies.libraryset import LibraryMasks
+from kefu.replies.search._sorted import with_char
 from kefu.replies.search.build import (
     FIELD_MAX,
     POS_BITS,
@@ -274,15 +275,11 @@ class OrgIndex(LibraryMasks):
         self.codes[self.codes_n:end] = codes
         self.codes_n = end
 
-    def chars_at(self, occ: np.ndarray) -> np.ndarray:
-        """The folded character (code point) at each pinyin occurrence."""
-        docs = occ >> POS_BITS
-        pos = occ & ((1 << POS_BITS) - 1)
-        at = self.title_off[docs] + pos  # one gather for all; most occurrences are in titles
-        tags = pos >= TAGS_AT
-        if tags.any():
-            at[tags] = self.tags_off[docs[tags]] + (pos[tags] - TAGS_AT)
-        return self.codes[at]
+    def with_char(self, occ: np.ndarray, offset: int, char: str) -> np.ndarray:
+        """Those of the pinyin occurrences whose folded character ``offset`` places on is
+        ``char`` (the 汉字 typed in mixed input)."""
+        return with_char(occ, offset, ord(char), self.title_off, self.tags_off, self.codes,
+                         POS_BITS, TAGS_AT)
 
     def _set_prior(self, sl: slice) -> None:
         self.prior[sl] = _prior(self.team[sl], self.updated[sl])

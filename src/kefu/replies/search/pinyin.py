@@ -93,7 +93,7 @@ class Matcher:
         for i, unit in enumerate(chain):
             if unit.check is None or occ.size == 0:
                 continue
-            occ = occ[self.ix.chars_at(occ + i) == ord(unit.check)]
+            occ = self.ix.with_char(occ, i, unit.check)
         return occ
 
     def popular_pairs(self, a: Q.Unit, b: Q.Unit, popular: Popular) -> list[np.ndarray]:
