@@ -10,7 +10,7 @@ export KEFU_DEBUG ?= true
 .PHONY: run test install lint typecheck messages clean
 
 # The compiled search kernels are built by the install: an edit of them reinstalls.
-$(STAMP): pyproject.toml setup.py src/kefu/replies/search/_sorted.pyx
+$(STAMP): pyproject.toml setup.py $(wildcard src/kefu/replies/search/*.pyx src/kefu/replies/search/*.pxd)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)

@@ -1,12 +1,16 @@
-"""The compiled part of kefu: search/_sorted.pyx (Cython), built by ``pip install``.
-
-Everything else is in pyproject.toml; setuptools reads both."""
+"""The compiled parts of kefu, built by ``pip install`` (Cython): the search engine's
+operations on sorted lists (search/_sorted.pyx) and its pinyin chain matching
+(search/_chains.pyx). Everything else is in pyproject.toml; setuptools reads both."""
 
 import numpy
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension(
-    "kefu.replies.search._sorted", ["src/kefu/replies/search/_sorted.pyx"],
-    include_dirs=[numpy.get_include()],
-    define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-    extra_compile_args=["-O2"])])
+
+def kernel(name: str) -> Extension:
+    return Extension(f"kefu.replies.search.{name}", [f"src/kefu/replies/search/{name}.pyx"],
+                     include_dirs=[numpy.get_include(), "src/kefu/replies/search"],
+                     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+                     extra_compile_args=["-O2"])
+
+
+setup(ext_modules=[kernel("_sorted"), kernel("_chains")])

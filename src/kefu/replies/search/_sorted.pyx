@@ -24,14 +24,14 @@ cnp.import_array()
 EMPTY = np.empty(0, dtype=np.int32)
 
 
-cdef inline cnp.ndarray _i32(object a):
+cdef cnp.ndarray _i32(object a):
     if isinstance(a, cnp.ndarray) and cnp.PyArray_TYPE(<cnp.ndarray>a) == cnp.NPY_INT32 \
             and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>a):
         return <cnp.ndarray>a
     return np.ascontiguousarray(a, dtype=np.int32)
 
 
-cdef inline Py_ssize_t _gallop(const int* a, Py_ssize_t lo, Py_ssize_t n, long long x) nogil:
+cdef Py_ssize_t _gallop(const int* a, Py_ssize_t lo, Py_ssize_t n, long long x) noexcept nogil:
     """The first index i ≥ lo with a[i] ≥ x (n if none)."""
     cdef Py_ssize_t step = 1, hi = lo, mid
     while hi < n and a[hi] < x:

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kefu.replies.search import _chains as C
 from kefu.replies.search import query as Q
-from kefu.replies.search._sorted import firsts, positions, present, where_pos
+from kefu.replies.search._sorted import firsts, positions, where_pos
 from kefu.replies.search.build import POS_BITS, TAGS_AT
 from kefu.replies.search.index import TOKEN_BITS, OrgIndex
 from kefu.replies.search.match import Cands, Match, Verify
-from kefu.replies.search.postings import EMPTY, union
+from kefu.replies.search.postings import EMPTY
 from kefu.replies.search.rank import Popular
 
 
@@ -47,21 +48,6 @@ class Found:
 NOTHING = Found(EMPTY, EMPTY, EMPTY)
 
 
-def _distinct(lists: list[np.ndarray]) -> list[np.ndarray]:
-    """The lists without repeats. Polyphones repeat them: where 重磅 is the only pair of
-    characters read zhong/chong then bang/pang, its occurrences are the lists of all four
-    token pairs, and matching a similar-sounding 童半身 merged and searched them four
-    times (820 µs at 100k replies)."""
-    if len(lists) < 2:
-        return lists
-    kept: list[np.ndarray] = []
-    for arr in lists:
-        if not any(arr.size == k.size and arr[0] == k[0] and arr[-1] == k[-1]
-                   and np.array_equal(arr, k) for k in kept):
-            kept.append(arr)
-    return kept
-
-
 # A chain whose rarest pair occurs more often than this is first matched among the most used
 # replies only (see ``anywhere``).
 BIG = 1024
@@ -70,24 +56,13 @@ START_BIG = 512
 
 
 class Matcher:
-    """One query's chains against one index (pair lookups shared between chains)."""
+    """One query's chains against one index. Each chain is matched by the compiled
+    matcher (_chains.pyx, one call a chain); the 汉字 of mixed input are checked here."""
 
     def __init__(self, ix: OrgIndex, atoms: Q.Atoms, mode: int) -> None:
         self.ix = ix
         self.chains = Q.unit_chains(atoms, ix.vocab, mode)
-        self._pairs: dict[tuple[frozenset[int], frozenset[int]], list[np.ndarray]] = {}
-        self._popular_pairs: dict[tuple[frozenset[int], frozenset[int]], list[np.ndarray]] = {}
         self.narrowed = False  # whether a result so far left out less used replies
-
-    def pairs(self, a: Q.Unit, b: Q.Unit) -> list[np.ndarray]:
-        key = (a.tokens, b.tokens)
-        found = self._pairs.get(key)
-        if found is None:
-            get = self.ix.pinyin.get
-            found = _distinct([arr for x in a.tokens for y in b.tokens
-                               if (arr := get((x << TOKEN_BITS) | y)).size])
-            self._pairs[key] = found
-        return found
 
     def _checked(self, occ: np.ndarray, chain: Q.Chain) -> np.ndarray:
         for i, unit in enumerate(chain):
@@ -96,98 +71,42 @@ class Matcher:
             occ = self.ix.with_char(occ, i, unit.check)
         return occ
 
-    def popular_pairs(self, a: Q.Unit, b: Q.Unit, popular: Popular) -> list[np.ndarray]:
-        """``pairs`` within the popular documents: a slice of each list, as documents are
-        numbered most used first (rank.py)."""
-        key = (a.tokens, b.tokens)
-        found = self._popular_pairs.get(key)
-        if found is None:
-            found = [arr for full in self.pairs(a, b)
-                     if (arr := popular.occurrences(full)).size]
-            self._popular_pairs[key] = found
-        return found
-
     def anywhere(self, chain: Q.Chain, popular: Popular | None = None) -> np.ndarray:
         """Occurrences of the chain anywhere in a title or the tags.
 
         With ``popular``, a chain with very common pairs (initials: t then k) is matched
         only in those replies (the most used and the member's own): the ranking wants the
         few most used matches, and when those replies hold too few of them the caller asks
-        again without ``popular``."""
-        k = len(chain)
-        if k == 1:
-            lists = [self.ix.pinyin.get(t << TOKEN_BITS) for t in chain[0].tokens]
-            if popular is not None and sum(a.size for a in lists) > BIG:
-                self.narrowed = True
-                lists = [popular.occurrences(a) for a in lists]
-            return self._checked(union(lists), chain)
-        pairs = [self.pairs(chain[i], chain[i + 1]) for i in range(k - 1)]
-        sizes = [sum(a.size for a in p) for p in pairs]
-        j = min(range(k - 1), key=sizes.__getitem__)
-        if sizes[j] == 0:
-            return EMPTY
-        if popular is not None and sizes[j] > BIG:
-            self.narrowed = True
-            pairs = [self.popular_pairs(chain[i], chain[i + 1], popular)
-                     for i in range(k - 1)]
-        # Shifting back may point before a field's start, into the field before: harmless,
-        # as no pair is indexed at a field's last position (255, 511), so a chain running
-        # over a field's end always misses a pair.
-        occ = union(pairs[j])
-        if j:
-            occ = occ - j
-        for i in range(k - 1):
-            if i != j and occ.size:
-                occ = present(pairs[i], occ, 0, i)  # those with pair i at o + i
+        again without ``popular``. Shifting the rarest pair's occurrences back may point
+        before a field's start, into the field before: harmless, as no pair is indexed at
+        a field's last position (255, 511), so a chain running over a field's end always
+        misses a pair."""
+        occ, narrowed = C.anywhere(self.ix.pinyin.lists(), chain, popular, BIG, TOKEN_BITS,
+                                   POS_BITS)
+        self.narrowed |= narrowed
         return self._checked(occ, chain)
 
     def possible(self) -> bool:
         """Whether some reading may match: its token, or each of its side-by-side pairs,
         occurs somewhere. Most typo passes end here (a word with a character left out has
-        no homophone in the library); the lookups are kept for the match itself."""
-        get = self.ix.pinyin.get
-        for chain in self.chains:
-            if len(chain) == 1:
-                if any(get(t << TOKEN_BITS).size for t in chain[0].tokens):
-                    return True
-            # From the end: what was typed past a word (fhsj2x, wuliuyichangz8925) is
-            # there, and a part of the query's last units' pairs is all a failure looks up.
-            elif all(self.pairs(chain[i], chain[i + 1]) for i in range(len(chain) - 2, -1, -1)):
-                return True
-        return False
+        no homophone in the library)."""
+        lists = self.ix.pinyin.lists()
+        return any(C.possible(lists, chain, TOKEN_BITS) for chain in self.chains)
 
     def common(self, over: int = 1024) -> bool:
         """Whether the likeliest reading's rarest pair (or its unit) occurs more than
         ``over`` times."""
         if not self.chains:
             return False
-        chain = self.chains[0]
-        if len(chain) == 1:
-            get = self.ix.pinyin.get
-            return sum(get(t << TOKEN_BITS).size for t in chain[0].tokens) > over
-        return min(sum(a.size for a in self.pairs(chain[i], chain[i + 1]))
-                   for i in range(len(chain) - 1)) > over
+        return min(C.pair_sizes(self.ix.pinyin.lists(), self.chains[0], TOKEN_BITS)) > over
 
     def at_start(self, chain: Q.Chain, popular: Popular | None = None) -> np.ndarray:
         """Occurrences of the chain at the start of a title (position 0); with ``popular``,
         only among those replies when many titles start with its first units."""
-        get = self.ix.pinyin_start.get  # documents, from the short start postings
-        first = chain[0].tokens
-        if len(chain) == 1:
-            docs = union([get(t << TOKEN_BITS) for t in first])
-        else:
-            docs = union([get((x << TOKEN_BITS) | y) for x in first for y in chain[1].tokens])
-        if popular is not None and docs.size > START_BIG:
-            self.narrowed = True
-            docs = popular.docs(docs)
-        else:
-            popular = None
-        for i in range(1, len(chain) - 1):
-            if docs.size:
-                pairs = (self.pairs(chain[i], chain[i + 1]) if popular is None
-                         else self.popular_pairs(chain[i], chain[i + 1], popular))
-                docs = present(pairs, docs, POS_BITS, i)  # with pair i at position i
-        return self._checked(docs << POS_BITS, chain)
+        occ, narrowed = C.at_start(self.ix.pinyin.lists(), self.ix.pinyin_start.lists(),
+                                   chain, popular, START_BIG, TOKEN_BITS, POS_BITS)
+        self.narrowed |= narrowed
+        return self._checked(occ, chain)
 
 
 def collect(found: list[tuple[np.ndarray, int]]) -> Found:

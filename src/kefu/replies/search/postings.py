@@ -17,6 +17,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from kefu.replies.search._chains import Lists
 from kefu.replies.search._sorted import EMPTY, in_bitmaps, intersect, member, union
 
 __all__ = ["EMPTY", "Bits", "Docs", "Postings", "distinct", "intersect", "member", "union"]
@@ -92,8 +93,8 @@ Docs = np.ndarray | Bits
 
 
 class Postings:
-    __slots__ = ("_dense_sizes", "delta", "dense", "docs", "keys", "merged", "slices",
-                 "starts")
+    __slots__ = ("_dense_sizes", "_lists", "delta", "dense", "docs", "keys", "merged",
+                 "slices", "starts")
 
     # Up to this many distinct keys, a dict maps each key to its slice: a dict lookup costs
     # ~0.1 µs against ~3 µs for np.searchsorted, and queries look up dozens of keys.
@@ -115,6 +116,7 @@ class Postings:
         # range_size: the bitmaps' keys, sorted, and their counts summed (made when needed;
         # the bitmaps never change after the build)
         self._dense_sizes: tuple[np.ndarray, np.ndarray] | None = None
+        self._lists: Lists | None = None
         if keys.size <= self.DICT_KEYS_MAX:
             self.slices = dict(zip(keys.tolist(), pairwise(starts.tolist()), strict=True))
 
@@ -170,6 +172,14 @@ class Postings:
         out = cls(keys, new_starts, docs[keep])
         out.dense = dense
         return out
+
+    def lists(self) -> Lists:
+        """These lists for the compiled pinyin matcher (_chains.pyx); made once, as the
+        arrays never change after the build (documents added since are in ``delta``,
+        which it reads through ``get``)."""
+        if self._lists is None:
+            self._lists = Lists(self)
+        return self._lists
 
     def lookup(self, key: int) -> Docs:
         """The documents under ``key``: a sorted array, or ``Bits`` for a dense list."""

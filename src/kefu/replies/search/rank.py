@@ -21,7 +21,6 @@ import math
 
 import numpy as np
 
-from kefu.replies.search.build import POS_BITS
 from kefu.replies.search.postings import EMPTY, intersect, union
 
 POPULAR_SHARE = 8  # the popular prefix: the most used 1/8 of the replies ...
@@ -153,46 +152,10 @@ def _best(docs: np.ndarray, k: int, prior: np.ndarray) -> np.ndarray:
 
 
 class Popular:
-    """A set of documents: those below ``top`` and the sorted ``extra`` (all ≥ top)."""
+    """A set of documents: those below ``top`` and the sorted ``extra`` (all ≥ top). The
+    pinyin matcher (_chains.pyx) narrows occurrence lists and documents to it."""
 
-    __slots__ = ("_mask", "extra", "top")
+    __slots__ = ("extra", "top")
 
     def __init__(self, top: int, extra: np.ndarray) -> None:
         self.top, self.extra = top, extra
-        self._mask: np.ndarray | None = None
-
-    def docs(self, docs: np.ndarray) -> np.ndarray:
-        """Those of sorted ``docs`` in the set."""
-        head = docs[: int(np.searchsorted(docs, self.top))]
-        if self.extra.size == 0 or head.size == docs.size:
-            return head
-        return np.concatenate((head, intersect(docs[head.size:], self.extra)))
-
-    def occurrences(self, occ: np.ndarray) -> np.ndarray:
-        """The entries of a sorted pinyin occurrence list (``doc << POS_BITS | pos``) that
-        belong to these documents: a slice, plus a range per extra document."""
-        head = occ[: int(np.searchsorted(occ, self.top << POS_BITS))]
-        if self.extra.size == 0 or head.size == occ.size:
-            return head
-        if self.extra.size * 16 > occ.size - head.size:
-            # Many extras (a long-lived index whose usage moved): test each entry instead
-            # of a range per extra document.
-            tail = occ[head.size:]
-            return np.concatenate((head, tail[self._in_extra(tail >> POS_BITS)]))
-        first = self.extra.astype(np.int64) << POS_BITS
-        lo = np.searchsorted(occ, first)
-        n = np.searchsorted(occ, first + (1 << POS_BITS)) - lo
-        total = int(n.sum())
-        if total == 0:
-            return head
-        # Indexes of every range's entries: each range's start repeated over its length,
-        # plus the running count within it.
-        within = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
-        return np.concatenate((head, occ[np.repeat(lo, n) + within]))
-
-    def _in_extra(self, docs: np.ndarray) -> np.ndarray:
-        last = int(self.extra[-1])
-        if self._mask is None:
-            self._mask = np.zeros(last + 2, dtype=bool)  # the last slot: beyond them all
-            self._mask[self.extra] = True
-        return self._mask[np.minimum(docs, last + 1)]

@@ -1,0 +1,345 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Pinyin chains matched against positional postings, compiled (pinyin.py says what a
+chain is and how it matches: the rarest pair's occurrences, shifted back to where the chain
+would start, looked up in the other pairs' lists).
+
+In Python each unit pair was a dict lookup and a slice per token combination (an
+unfinished syllable carries a dozen tokens), then numpy steps per list; a chain here is
+one call. ``Lists`` reads a ``Postings``' arrays directly: a key is found by binary search
+in its sorted keys, and a key with documents added since the build (``delta``) through
+``Postings.get``.
+"""
+
+import numpy as np
+
+cimport numpy as cnp
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.string cimport memcmp, memcpy
+
+from kefu.replies.search._sorted cimport _compress, _gallop, _i32, _mark_in
+
+cnp.import_array()
+
+EMPTY = np.empty(0, dtype=np.int32)
+
+
+cdef struct Run:
+    const int* data
+    Py_ssize_t n
+
+
+cdef class Lists:
+    """A Postings (without bitmaps) for lookups from C."""
+
+    cdef object postings, delta, _keys, _starts, _docs
+    cdef const unsigned long long* keys
+    cdef const long long* starts
+    cdef const int* docs
+    cdef Py_ssize_t nkeys
+
+    def __init__(self, postings):
+        if postings.dense:
+            raise ValueError("Lists: a Postings with bitmaps")
+        self.postings = postings
+        self.delta = postings.delta
+        self._keys = np.ascontiguousarray(postings.keys, dtype=np.uint64)
+        self._starts = np.ascontiguousarray(postings.starts, dtype=np.int64)
+        self._docs = _i32(postings.docs)
+        self.keys = <const unsigned long long*>cnp.PyArray_DATA(self._keys)
+        self.starts = <const long long*>cnp.PyArray_DATA(self._starts)
+        self.docs = <const int*>cnp.PyArray_DATA(self._docs)
+        self.nkeys = cnp.PyArray_SIZE(self._keys)
+
+    cdef Run get(self, unsigned long long key, list keep) except *:
+        cdef Run r
+        cdef Py_ssize_t lo = 0, hi = self.nkeys, mid
+        cdef cnp.ndarray arr
+        r.data = NULL
+        r.n = 0
+        if self.delta and key in self.delta:  # added since the build: Postings joins them
+            arr = _i32(self.postings.get(key))
+            keep.append(arr)
+            r.data = <const int*>cnp.PyArray_DATA(arr)
+            r.n = cnp.PyArray_SIZE(arr)
+            return r
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self.keys[mid] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < self.nkeys and self.keys[lo] == key:
+            r.data = self.docs + self.starts[lo]
+            r.n = self.starts[lo + 1] - self.starts[lo]
+        return r
+
+
+cdef class _Runs:
+    """A growable array of runs, grouped (one group per unit pair)."""
+
+    cdef Run* runs
+    cdef Py_ssize_t n, cap
+    cdef list keep  # arrays the runs point into that nothing else holds
+
+    def __cinit__(self):
+        self.cap = 64
+        self.n = 0
+        self.runs = <Run*>PyMem_Malloc(self.cap * sizeof(Run))
+        if self.runs == NULL:
+            raise MemoryError()
+        self.keep = []
+
+    def __dealloc__(self):
+        PyMem_Free(self.runs)
+
+    cdef void add(self, Run r, Py_ssize_t group_start, bint distinct) except *:
+        """Append ``r`` unless it is empty or, with ``distinct``, a run of the group holds
+        the same values (polyphones: 重磅 read zhong/chong then bang/pang gives four keys,
+        one list)."""
+        cdef Py_ssize_t i
+        cdef Run* grown
+        if r.n == 0:
+            return
+        for i in range(group_start, self.n if distinct else group_start):
+            if self.runs[i].n == r.n and (self.runs[i].data == r.data or memcmp(
+                    self.runs[i].data, r.data, r.n * sizeof(int)) == 0):
+                return
+        if self.n == self.cap:
+            grown = <Run*>PyMem_Malloc(2 * self.cap * sizeof(Run))
+            if grown == NULL:
+                raise MemoryError()
+            memcpy(grown, self.runs, self.n * sizeof(Run))
+            PyMem_Free(self.runs)
+            self.runs = grown
+            self.cap *= 2
+        self.runs[self.n] = r
+        self.n += 1
+
+
+cdef Py_ssize_t _pairs(Lists lists, object a, object b, int token_bits, _Runs out) except -1:
+    """Append the distinct non-empty lists of every token pair of units ``a`` then ``b``
+    (``b`` None: the non-empty lists of every token of ``a`` alone, repeats kept, as
+    Python's matcher summed them); their total length."""
+    cdef Py_ssize_t start = out.n, total = 0, i
+    cdef unsigned long long x
+    if b is None:
+        for t in a:
+            out.add(lists.get((<unsigned long long>t) << token_bits, out.keep), start, False)
+    else:
+        for t in a:
+            x = (<unsigned long long>t) << token_bits
+            for u in b:
+                out.add(lists.get(x | <unsigned long long>u, out.keep), start, True)
+    for i in range(start, out.n):
+        total += out.runs[i].n
+    return total
+
+
+cdef Run _popular_run(Run r, long long top, const int* extra, Py_ssize_t nextra,
+                      int pos_bits, list keep) except *:
+    """The entries of an occurrence run whose document is below ``top`` or in ``extra``
+    (sorted, all at least ``top``): the most used replies and the member's own."""
+    cdef Py_ssize_t head = _gallop(r.data, 0, r.n, top << pos_bits), i, lo, hi, m
+    cdef Run out
+    if nextra == 0 or head == r.n:
+        out.data = r.data
+        out.n = head
+        return out
+    cdef cnp.ndarray arr = np.empty(r.n, dtype=np.int32)
+    cdef int* w = <int*>cnp.PyArray_DATA(arr)
+    memcpy(w, r.data, head * sizeof(int))
+    m = head
+    lo = head
+    for i in range(nextra):
+        lo = _gallop(r.data, lo, r.n, (<long long>extra[i]) << pos_bits)
+        hi = _gallop(r.data, lo, r.n, (<long long>extra[i] + 1) << pos_bits)
+        memcpy(w + m, r.data + lo, (hi - lo) * sizeof(int))
+        m += hi - lo
+        lo = hi
+    keep.append(arr)
+    out.data = w
+    out.n = m
+    return out
+
+
+cdef cnp.ndarray _union(Run* runs, Py_ssize_t m, long long minus):
+    """Sorted distinct values of the runs (each sorted, distinct), each less ``minus``."""
+    cdef Py_ssize_t total = 0, i, p, q, n0, k
+    for i in range(m):
+        total += runs[i].n
+    cdef cnp.ndarray acc = np.empty(total, dtype=np.int32)
+    cdef cnp.ndarray other = np.empty(total, dtype=np.int32)
+    cdef int* c = <int*>cnp.PyArray_DATA(acc)
+    cdef int* o = <int*>cnp.PyArray_DATA(other)
+    cdef int* t
+    cdef const int* b
+    n0 = 0
+    for i in range(m):
+        b = runs[i].data
+        p = q = k = 0
+        while p < n0 and q < runs[i].n:
+            if c[p] < b[q]:
+                o[k] = c[p]
+                p += 1
+            elif c[p] > b[q]:
+                o[k] = b[q]
+                q += 1
+            else:
+                o[k] = c[p]
+                p += 1
+                q += 1
+            k += 1
+        while p < n0:
+            o[k] = c[p]
+            p += 1
+            k += 1
+        while q < runs[i].n:
+            o[k] = b[q]
+            q += 1
+            k += 1
+        n0 = k
+        t = c
+        c = o
+        o = t
+        acc, other = other, acc
+    for i in range(n0):
+        c[i] -= minus
+    return acc[:n0]
+
+
+def anywhere(Lists lists, chain, popular, Py_ssize_t big, int token_bits, int pos_bits):
+    """Occurrences of ``chain`` (units, each with its ``tokens`` first) anywhere in the
+    postings, as pinyin.Matcher.anywhere computes them without the 汉字 checks; and
+    whether they were narrowed to ``popular`` (its rarest pair has over ``big`` entries)."""
+    cdef Py_ssize_t k = len(chain), i, j, g, best
+    cdef _Runs runs = _Runs()
+    cdef Py_ssize_t starts[65]
+    cdef Py_ssize_t sizes[64]
+    if k == 0 or k > 64:
+        raise ValueError("a chain of 1 to 64 units")
+    sizes[0] = 0
+    if k == 1:
+        sizes[0] = _pairs(lists, chain[0][0], None, token_bits, runs)
+        starts[0], starts[1] = 0, runs.n
+        g = 1
+    else:
+        g = k - 1
+        for i in range(g):
+            starts[i] = runs.n
+            sizes[i] = _pairs(lists, chain[i][0], chain[i + 1][0], token_bits, runs)
+        starts[g] = runs.n
+    best = 0
+    for i in range(1, g):
+        if sizes[i] < sizes[best]:
+            best = i
+    j = best
+    if sizes[j] == 0:
+        return EMPTY, False
+    narrowed = popular is not None and sizes[j] > big
+    cdef long long top = 0
+    cdef cnp.ndarray extra
+    if narrowed:
+        top = popular.top
+        extra = _i32(popular.extra)
+        for i in range(runs.n):
+            runs.runs[i] = _popular_run(runs.runs[i], top, <const int*>cnp.PyArray_DATA(extra),
+                                        cnp.PyArray_SIZE(extra), pos_bits, runs.keep)
+    cdef cnp.ndarray occ = _union(runs.runs + starts[j], starts[j + 1] - starts[j], j)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(occ), r
+    cdef bytearray found
+    for i in range(g):
+        if i == j or n == 0:
+            continue
+        found = bytearray(n)
+        for r in range(starts[i], starts[i + 1]):
+            _mark_in(<const int*>cnp.PyArray_DATA(occ), n, runs.runs[r].data, runs.runs[r].n,
+                     0, i, <char*>found)
+        occ = _compress(occ, <char*>found, n)
+        n = cnp.PyArray_SIZE(occ)
+    return occ, narrowed
+
+
+def at_start(Lists lists, Lists start, chain, popular, Py_ssize_t big, int token_bits,
+             int pos_bits):
+    """Occurrences of ``chain`` at the start of a title (position 0), as
+    pinyin.Matcher.at_start computes them without the 汉字 checks: the documents whose title
+    starts with its first two units (``start``: documents by key), then those with each
+    next pair at its place; narrowed to ``popular`` when over ``big`` documents start so."""
+    cdef Py_ssize_t k = len(chain), i, r, n, m
+    cdef _Runs first = _Runs()
+    if k == 0:
+        raise ValueError("an empty chain")
+    _pairs(start, chain[0][0], chain[1][0] if k > 1 else None, token_bits, first)
+    cdef cnp.ndarray docs = _union(first.runs, first.n, 0)
+    n = cnp.PyArray_SIZE(docs)
+    narrowed = popular is not None and n > big
+    cdef long long top = 0
+    cdef cnp.ndarray extra = EMPTY
+    cdef int* d
+    cdef const int* e
+    cdef Py_ssize_t nextra = 0, at = 0, w = 0
+    if narrowed:
+        top = popular.top
+        extra = _i32(popular.extra)
+        nextra = cnp.PyArray_SIZE(extra)
+        e = <const int*>cnp.PyArray_DATA(extra)
+        d = <int*>cnp.PyArray_DATA(docs)
+        for i in range(n):  # below top, or among the extra (sorted, all at least top)
+            if d[i] < top:
+                d[w] = d[i]
+                w += 1
+            elif nextra:
+                at = _gallop(e, at, nextra, d[i])
+                if at < nextra and e[at] == d[i]:
+                    d[w] = d[i]
+                    w += 1
+        docs = docs[:w]
+        n = w
+    cdef _Runs pairs
+    cdef bytearray found
+    for i in range(1, k - 1):
+        if n == 0:
+            break
+        pairs = _Runs()
+        _pairs(lists, chain[i][0], chain[i + 1][0], token_bits, pairs)
+        if narrowed:
+            for r in range(pairs.n):
+                pairs.runs[r] = _popular_run(pairs.runs[r], top,
+                                             <const int*>cnp.PyArray_DATA(extra), nextra,
+                                             pos_bits, pairs.keep)
+        found = bytearray(n)
+        for r in range(pairs.n):
+            _mark_in(<const int*>cnp.PyArray_DATA(docs), n, pairs.runs[r].data,
+                     pairs.runs[r].n, pos_bits, i, <char*>found)
+        docs = _compress(docs, <char*>found, n)
+        n = cnp.PyArray_SIZE(docs)
+    cdef cnp.ndarray occ = np.empty(n, dtype=np.int32)
+    cdef int* o = <int*>cnp.PyArray_DATA(occ)
+    d = <int*>cnp.PyArray_DATA(docs)
+    for m in range(n):
+        o[m] = d[m] << pos_bits
+    return occ, narrowed
+
+
+def pair_sizes(Lists lists, chain, int token_bits):
+    """The entries of each unit pair of ``chain`` (of its one unit's tokens if it has one
+    unit), repeated lists counted once: what ``anywhere`` chooses its rarest pair by."""
+    cdef Py_ssize_t k = len(chain), i
+    cdef _Runs runs = _Runs()
+    if k == 1:
+        return [_pairs(lists, chain[0][0], None, token_bits, runs)]
+    return [_pairs(lists, chain[i][0], chain[i + 1][0], token_bits, runs)
+            for i in range(k - 1)]
+
+
+def possible(Lists lists, chain, int token_bits):
+    """Whether every unit pair of ``chain`` occurs somewhere (its one unit's tokens, if it
+    has one), looked up from the end: what was typed past a word is there (fhsj2x)."""
+    cdef Py_ssize_t k = len(chain), i
+    cdef _Runs runs = _Runs()
+    if k == 1:
+        return _pairs(lists, chain[0][0], None, token_bits, runs) > 0
+    for i in range(k - 2, -1, -1):
+        if _pairs(lists, chain[i][0], chain[i + 1][0], token_bits, runs) == 0:
+            return False
+    return True
