@@ -4,6 +4,7 @@ polyphones both ways, replies added after the build, and the narrowing to the mo
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import numpy as np
@@ -99,3 +100,29 @@ def test_narrowing_keeps_only_the_most_used_and_the_extra_documents(
     assert _pairs(m.anywhere(chain, popular)) == (kept(everything) if big == 0 else everything)
     assert _pairs(m.at_start(chain, popular)) == (kept(starting) if big == 0 else starting)
     assert m.narrowed == (big == 0)
+
+
+def test_rarest_gram_finds_the_bodies_holding_every_pair_bitmaps_and_late_additions_too():
+    from kefu.replies.search.engine import rarest_gram
+
+    rng = random.Random(5)
+    words = ["您好", "退款", "发货", "七天", "abc1", "xl码", "亲 在", "运费险"]
+
+    def body() -> str:
+        # 您好 in every body: its list is a bitmap (held by over a sixteenth of them)
+        return "您好" + "".join(rng.choice(words) for _ in range(rng.randrange(1, 5)))
+
+    ix = build_rows([{"id": i, "title": f"回复{i}", "body": body(), "usage_count": 0}
+                     for i in range(1, 401)])
+    assert ix.body_grams.dense  # the bitmaps are read
+    for i in range(401, 431):  # after the build: in ``delta``, bitmaps' extras included
+        ix.upsert({"id": i, "title": f"回复{i}", "body": body(), "library_id": 1,
+                   "updated_at": NOW})
+    for term in ["您好", "退款", "好退", "款发货", "您好七天", "abc1", "bc1", "xl码",
+                 "码亲 在", "运费险退款", "七天abc", "没有的词"]:
+        pairs = {a + b for a, b in itertools.pairwise(term) if " " not in a + b}
+        holding = {d for d in range(ix.n) if all(p in ix.body(d).lower() for p in pairs)}
+        got = set(rarest_gram(ix.body_grams, term).tolist())
+        assert {d for d in range(ix.n) if term in ix.body(d).lower()} <= got
+        if len(pairs) <= 3 and not term.isascii():  # no early stop, no trigrams
+            assert got == holding, term

@@ -14,6 +14,7 @@ import numpy as np
 
 cimport numpy as cnp
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.unicode cimport Py_UNICODE_ISSPACE
 from libc.string cimport memcmp, memcpy
 
 from kefu.replies.search._sorted cimport _compress, _gallop, _i32, _mark_in
@@ -28,20 +29,28 @@ cdef struct Run:
     Py_ssize_t n
 
 
-cdef class Lists:
-    """A Postings (without bitmaps) for lookups from C."""
+cdef struct Dense:
+    const unsigned char* bits
+    Py_ssize_t nbytes
+    Py_ssize_t size  # its documents, with those added since the build
+    const int* extra  # those added since the build, sorted
+    Py_ssize_t nextra
 
-    cdef object postings, delta, _keys, _starts, _docs
+
+cdef class Lists:
+    """A Postings for lookups from C. ``get`` reads sorted lists only (the pinyin
+    postings have no bitmaps); ``_lookup`` reads bitmaps too."""
+
+    cdef object postings, delta, dense, _keys, _starts, _docs
     cdef const unsigned long long* keys
     cdef const long long* starts
     cdef const int* docs
     cdef Py_ssize_t nkeys
 
     def __init__(self, postings):
-        if postings.dense:
-            raise ValueError("Lists: a Postings with bitmaps")
         self.postings = postings
         self.delta = postings.delta
+        self.dense = postings.dense
         self._keys = np.ascontiguousarray(postings.keys, dtype=np.uint64)
         self._starts = np.ascontiguousarray(postings.starts, dtype=np.int64)
         self._docs = _i32(postings.docs)
@@ -72,6 +81,25 @@ cdef class Lists:
             r.data = self.docs + self.starts[lo]
             r.n = self.starts[lo + 1] - self.starts[lo]
         return r
+
+    cdef bint _lookup(self, unsigned long long key, Run* run, Dense* dense, list keep) except -1:
+        """The list under ``key`` in ``run``, or, for a bitmap, False and it in ``dense``."""
+        cdef cnp.ndarray bits, extra
+        if self.dense:
+            packed = self.dense.get(key)
+            if packed is not None:
+                bits = packed[0]
+                extra = _i32(self.delta.get(key) or EMPTY) if self.delta else EMPTY
+                keep.append(bits)
+                keep.append(extra)
+                dense.bits = <const unsigned char*>cnp.PyArray_DATA(bits)
+                dense.nbytes = cnp.PyArray_SIZE(bits)
+                dense.extra = <const int*>cnp.PyArray_DATA(extra)
+                dense.nextra = cnp.PyArray_SIZE(extra)
+                dense.size = packed[1] + dense.nextra
+                return False
+        run[0] = self.get(key, keep)
+        return True
 
 
 cdef class _Runs:
@@ -343,3 +371,109 @@ def possible(Lists lists, chain, int token_bits):
         if _pairs(lists, chain[i][0], chain[i + 1][0], token_bits, runs) == 0:
             return False
     return True
+
+
+cdef bint _in_dense(Dense* d, int doc) noexcept nogil:
+    if doc >= 0 and (doc >> 3) < d.nbytes and (d.bits[doc >> 3] >> (doc & 7)) & 1:
+        return True
+    cdef Py_ssize_t at = _gallop(d.extra, 0, d.nextra, doc)
+    return at < d.nextra and d.extra[at] == doc
+
+
+cdef Py_ssize_t _gram_keys(str term, long long trigram_base, unsigned long long* out):
+    """The keys engine._gram_keys gives (at most 40): the bigrams of ``term`` (of its
+    first and last nine characters when longer than 18), pairs with a space skipped, then
+    the trigrams of its ASCII letters and digits (build.trigram_key), up to eight."""
+    cdef Py_ssize_t n = len(term), k = 0, i, e, lo, hi
+    cdef Py_UCS4 a, b, c
+    cdef Py_ssize_t ends[4]
+    if n > 18:
+        ends[0], ends[1], ends[2], ends[3] = 0, 9, max(9, n - 9), n
+    else:
+        ends[0], ends[1], ends[2], ends[3] = 0, n, n, n
+    for e in range(2):
+        lo, hi = ends[2 * e], ends[2 * e + 1]
+        for i in range(lo, hi - 1):
+            a, b = term[i], term[i + 1]
+            if not Py_UNICODE_ISSPACE(a) and not Py_UNICODE_ISSPACE(b):
+                out[k] = ((<unsigned long long>a) << 21) | <unsigned long long>b
+                k += 1
+    if n > 2 and term.isascii():
+        for i in range(min(n - 2, 8)):
+            a, b, c = term[i], term[i + 1], term[i + 2]
+            if _lower_alnum(a) and _lower_alnum(b) and _lower_alnum(c):
+                out[k] = trigram_base + ((<unsigned long long>a) << 14
+                                          | (<unsigned long long>b) << 7
+                                          | <unsigned long long>c)
+                k += 1
+    return k
+
+
+cdef inline bint _digit(Py_UCS4 c) noexcept nogil:
+    return 48 <= c <= 57
+
+
+cdef inline bint _lower_alnum(Py_UCS4 c) noexcept nogil:
+    return _digit(c) or 97 <= c <= 122
+
+
+def rarest(Lists lists, str term, Py_ssize_t settled, long long trigram_base):
+    """engine.rarest_gram for a term of two characters or more: the documents holding
+    every bigram (and ASCII trigram) of ``term``, the lists intersected shortest first
+    (after two, only while more than ``settled`` documents are left), then the bitmaps
+    read for those left. None when every gram is a bitmap: the caller decodes them."""
+    cdef unsigned long long keys[40]
+    cdef Py_ssize_t nk = _gram_keys(term, trigram_base, keys), i, j, nl = 0, nd = 0
+    cdef Run runs[40]
+    cdef Dense dense[40]
+    cdef Run r
+    cdef list keep = []
+    if nk == 0:
+        return EMPTY
+    for i in range(nk):
+        if lists._lookup(keys[i], &runs[nl], &dense[nd], keep):
+            if runs[nl].n == 0:
+                return EMPTY  # a missing gram ends the search
+            nl += 1
+        else:
+            if dense[nd].size == 0:
+                return EMPTY
+            nd += 1
+    if nl == 0:
+        return None
+    for i in range(1, nl):  # shortest first, ties in their order
+        r = runs[i]
+        j = i
+        while j > 0 and runs[j - 1].n > r.n:
+            runs[j] = runs[j - 1]
+            j -= 1
+        runs[j] = r
+    cdef cnp.ndarray docs = np.empty(runs[0].n, dtype=np.int32)
+    cdef int* d = <int*>cnp.PyArray_DATA(docs)
+    memcpy(d, runs[0].data, runs[0].n * sizeof(int))
+    cdef Py_ssize_t n = runs[0].n, m
+    cdef bytearray found
+    for i in range(1, nl):
+        if i >= 3 and n <= settled:
+            break
+        if n == 0:
+            break
+        found = bytearray(n)
+        _mark_in(d, n, runs[i].data, runs[i].n, 0, 0, <char*>found)
+        m = 0
+        for j in range(n):
+            if found[j]:
+                d[m] = d[j]
+                m += 1
+        n = m
+    if nd and n:
+        m = 0
+        for j in range(n):
+            for i in range(nd):
+                if not _in_dense(&dense[i], d[j]):
+                    break
+            else:
+                d[m] = d[j]
+                m += 1
+        n = m
+    return docs[:n]

@@ -36,10 +36,11 @@ from typing import Any
 
 import numpy as np
 
+from kefu.replies.search import _chains as C
 from kefu.replies.search import numerals
 from kefu.replies.search import query as Q
 from kefu.replies.search._sorted import allowed, by_usage
-from kefu.replies.search.build import trigram_key
+from kefu.replies.search.build import TRIGRAM_BASE, trigram_key
 from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, TextVerify, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
@@ -240,36 +241,21 @@ class Search:
 def rarest_gram(postings: Postings, term: str) -> np.ndarray:
     """Documents containing every bigram of ``term`` (its unigram if it is one character)
     and every trigram of its Latin letters and digits: a superset of those containing
-    ``term``, usually equal to it."""
+    ``term``, usually equal to it.
+
+    The lists are intersected shortest first; after two, only while more than SETTLED
+    documents are left: a long term's rarest bigrams are often a template's
+    (西裤采用牛仔布面料，透气: 1,700 bodies hold 采用牛仔 and its neighbours), and each
+    candidate left costs a verification (~1 µs), each intersection with it a few µs. The
+    bitmaps of very common bigrams are read last, for the documents left. Compiled
+    (_chains.rarest), as every query calls this for each field it looks in."""
     if len(term) == 1:
         return postings.get(gram_key(ord(term)))
-    lists: list[np.ndarray] = []
-    dense: list[Bits] = []
-    for key in _gram_keys(term):  # made one at a time: a missing gram ends the search
-        found = postings.lookup(key)
-        if found.size == 0:
-            return EMPTY
-        if isinstance(found, Bits):
-            dense.append(found)
-        else:
-            lists.append(found)
-    if not lists and not dense:
-        return EMPTY
-    if not lists:  # only very common bigrams: those in all of them, decoded once
-        return Bits.in_all(dense)
-    lists.sort(key=len)
-    docs = lists[0]
-    for i, other in enumerate(lists[1:]):
-        # Two intersections settle a short term; more cost more than they save. A long
-        # term's rarest bigrams are often a template's (西裤采用牛仔布面料，透气: 1,700
-        # bodies hold 采用牛仔 and its neighbours), and each candidate left costs a
-        # verification (~1 µs), each intersection with it a few µs.
-        if i >= 2 and docs.size <= SETTLED:
-            break
-        docs = intersect(docs, other)
-    if dense and docs.size:  # the bitmaps AND'ed, then read once
-        docs = docs[Bits.has_all(dense, docs) if len(dense) > 1 else dense[0].has(docs)]
-    return docs
+    found = C.rarest(postings.lists(), term, SETTLED, TRIGRAM_BASE)
+    if found is None:  # only very common bigrams: those in all of them, decoded once
+        dense = [postings.lookup(key) for key in _gram_keys(term)]
+        return Bits.in_all([d for d in dense if isinstance(d, Bits)])
+    return found
 
 
 def _gram_keys(term: str) -> Iterator[int]:
