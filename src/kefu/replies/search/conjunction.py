@@ -24,7 +24,7 @@ from kefu.replies.search import engine as E
 from kefu.replies.search import numerals
 from kefu.replies.search import query as Q
 from kefu.replies.search.index import OrgIndex, gram_key
-from kefu.replies.search.match import Cands, Match, Verify, resolve
+from kefu.replies.search.match import Cands, Match, TextVerify, Verify, resolve
 from kefu.replies.search.pinyin import pinyin_groups
 from kefu.replies.search.postings import EMPTY, Bits, Docs, intersect, member, union
 
@@ -204,35 +204,39 @@ def _docs_of(s: E.Search, terms: list[Term], combo: tuple[float, ...],
 WINDOW = 256  # entries of a long list looked at first
 
 
-def _matches(checks: list[list[Verify]], doc: int) -> list[Match] | None:
-    """Each term's first match among its verifiers, or None if a term has none (its
-    candidate lists are supersets)."""
-    ms: list[Match] = []
-    for verifiers in checks:
-        for verify in verifiers:
-            found = verify(doc)
-            if found is not None:
-                ms.append(found)
-                break
-        else:
-            return None
-    return ms
-
-
-def _record(s: E.Search, best: list[float], doc: int, usage: float, ms: list[Match]) -> None:
-    """A document matching every term: its hit, and its score among the best so far."""
-    # The mean tier: a title hit for one term and a body hit for the other beats two body
-    # hits, and usage only breaks ties between equally good matches.
+def _matched(checks: list[list[Verify]], doc: int) -> Match | None:
+    """The document's match of every term: each term's first match among its verifiers
+    (its candidate lists are supersets), or None if a term has none. The mean tier: a
+    title hit for one term and a body hit for the other beats two body hits, and usage
+    only breaks ties between equally good matches. A literal verifier adds its span here
+    without a Match of its own (most checks are literal)."""
     title: list[tuple[int, int]] = []
     body: list[tuple[int, int]] = []
     tier = 0.0
-    for x in ms:
-        tier += x.tier
-        title += x.title
-        body += x.body
-    tier /= len(ms)
-    s._hit(doc, usage, Match(tier, "+".join([x.kind for x in ms]), title, body))
-    score = tier * 100 + usage
+    kinds: list[str] = []
+    for verifiers in checks:
+        for verify in verifiers:
+            if isinstance(verify, TextVerify):
+                if (pos := verify.find(doc)) >= 0:
+                    verify.mark(doc, pos, title, body)
+                    tier += verify.tier
+                    kinds.append(verify.kind)
+                    break
+            elif (found := verify(doc)) is not None:
+                title += found.title
+                body += found.body
+                tier += found.tier
+                kinds.append(found.kind)
+                break
+        else:
+            return None
+    return Match(tier / len(checks), "+".join(kinds), title, body)
+
+
+def _record(s: E.Search, best: list[float], doc: int, usage: float, m: Match) -> None:
+    """A document matching every term: its hit, and its score among the best so far."""
+    s._hit(doc, usage, m)
+    score = m.tier * 100 + usage
     if len(best) < s.limit:
         heapq.heappush(best, score)
     elif score > best[0]:
@@ -271,8 +275,8 @@ def _search_by_combos(s: E.Search, terms: list[Term]) -> None:
             budget[0] -= 1
             if budget[0] < 0:
                 return True
-            if (ms := _matches(checks, doc)) is not None:
-                _record(s, best, doc, u, ms)
+            if (m := _matched(checks, doc)) is not None:
+                _record(s, best, doc, u, m)
         return False
 
     k = 4 * s.limit + 16
@@ -358,5 +362,5 @@ def _search_by_bounds(s: E.Search, terms: list[Term]) -> None:
         checks = [[v for tier, verifiers in pairs
                    if tier == BODY or (tier in masks and masks[tier][at]) for v in verifiers]
                   for pairs, masks in zip(tiered, held, strict=True)]
-        if (ms := _matches(checks, doc)) is not None:
-            _record(s, best, doc, u, ms)
+        if (m := _matched(checks, doc)) is not None:
+            _record(s, best, doc, u, m)

@@ -54,18 +54,24 @@ class TextVerify:
                           prefix + self.kind, self.field, self.prefix, self.shown)
 
     def match(self, doc: int, pos: int) -> Match:
-        field = self.field
-        if not field and self.shown is not None:
-            field, pos = "body", self.shown.get(doc).find(self.term)
-            if pos < 0:
-                return Match(self.tier, self.kind)
-        span = [(pos, pos + len(self.term))]
-        return Match(self.tier, self.kind, title=span) if field == "title" else \
-            Match(self.tier, self.kind, body=span) if field == "body" else \
-            Match(self.tier, self.kind)
+        m = Match(self.tier, self.kind)
+        self.mark(doc, pos, m.title, m.body)
+        return m
 
-    def __call__(self, doc: int) -> Match | None:
-        # One document at a time (conjunction's checks): ``first`` without its lists.
+    def mark(self, doc: int, pos: int, title: list[tuple[int, int]],
+             body: list[tuple[int, int]]) -> None:
+        """Add the span of the match at ``pos`` to ``title`` or ``body``, where it shows."""
+        if self.field == "title":
+            title.append((pos, pos + len(self.term)))
+            return
+        if self.field == "body":
+            body.append((pos, pos + len(self.term)))
+        elif self.shown is not None and (pos := self.shown.get(doc).find(self.term)) >= 0:
+            body.append((pos, pos + len(self.term)))  # tags, questions: in the body if there
+
+    def find(self, doc: int) -> int:
+        """Where the term is in the document's text (at 0 or nowhere with ``prefix``), -1
+        if not: ``first`` for one document (conjunction's checks)."""
         blocks, start, end, sealed, opened = self.texts.parts
         term = self.term
         if doc < sealed:
@@ -73,10 +79,13 @@ class TextVerify:
             pos = blocks[doc >> BLOCK_BITS].find(term, s, s + len(term) if self.prefix
                                                  else end[doc])
             if pos < 0 or (self.prefix and end[doc] - s < len(term)):
-                return None
-            return self.match(doc, pos - s)
+                return -1
+            return pos - s
         text = opened[doc - sealed]
-        pos = (0 if text.startswith(term) else -1) if self.prefix else text.find(term)
+        return (0 if text.startswith(term) else -1) if self.prefix else text.find(term)
+
+    def __call__(self, doc: int) -> Match | None:
+        pos = self.find(doc)
         return None if pos < 0 else self.match(doc, pos)
 
     def first(self, docs: list[int], usages: list[float], want: int,
