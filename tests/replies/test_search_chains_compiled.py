@@ -102,27 +102,51 @@ def test_narrowing_keeps_only_the_most_used_and_the_extra_documents(
     assert m.narrowed == (big == 0)
 
 
-def test_rarest_gram_finds_the_bodies_holding_every_pair_bitmaps_and_late_additions_too():
-    from kefu.replies.search.engine import rarest_gram
-
+def _bodies() -> OrgIndex:
+    """430 replies whose bodies are made of a few words, 您好 in all of them (a bitmap:
+    held by over a sixteenth), the last 30 added after the build (in ``delta``)."""
     rng = random.Random(5)
     words = ["您好", "退款", "发货", "七天", "abc1", "xl码", "亲 在", "运费险"]
 
     def body() -> str:
-        # 您好 in every body: its list is a bitmap (held by over a sixteenth of them)
         return "您好" + "".join(rng.choice(words) for _ in range(rng.randrange(1, 5)))
 
     ix = build_rows([{"id": i, "title": f"回复{i}", "body": body(), "usage_count": 0}
                      for i in range(1, 401)])
-    assert ix.body_grams.dense  # the bitmaps are read
-    for i in range(401, 431):  # after the build: in ``delta``, bitmaps' extras included
+    assert ix.body_grams.dense
+    for i in range(401, 431):
         ix.upsert({"id": i, "title": f"回复{i}", "body": body(), "library_id": 1,
                    "updated_at": NOW})
-    for term in ["您好", "退款", "好退", "款发货", "您好七天", "abc1", "bc1", "xl码",
-                 "码亲 在", "运费险退款", "七天abc", "没有的词"]:
-        pairs = {a + b for a, b in itertools.pairwise(term) if " " not in a + b}
-        holding = {d for d in range(ix.n) if all(p in ix.body(d).lower() for p in pairs)}
+    return ix
+
+
+TERMS = ["您好", "退款", "好退", "款发货", "您好七天", "abc1", "bc1", "xl码", "码亲 在",
+         "运费险退款", "七天abc", "没有的词", "亲 在"]
+
+
+def _holding_pairs(ix: OrgIndex, term: str) -> set[int]:
+    pairs = {a + b for a, b in itertools.pairwise(term) if " " not in a + b}
+    return {d for d in range(ix.n) if all(p in ix.body(d).lower() for p in pairs)}
+
+
+def test_rarest_gram_finds_the_bodies_holding_every_pair_bitmaps_and_late_additions_too():
+    from kefu.replies.search.engine import rarest_gram
+
+    ix = _bodies()
+    for term in TERMS[:-1]:
         got = set(rarest_gram(ix.body_grams, term).tolist())
         assert {d for d in range(ix.n) if term in ix.body(d).lower()} <= got
-        if len(pairs) <= 3 and not term.isascii():  # no early stop, no trigrams
-            assert got == holding, term
+        if len(term) <= 4 and not term.isascii():  # no early stop, no trigrams
+            assert got == _holding_pairs(ix, term), term
+
+
+def test_holding_filters_documents_by_every_pair_of_a_text():
+    from kefu.replies.search import _chains as C
+
+    ix = _bodies()
+    rng = random.Random(6)
+    for term in TERMS:
+        within = np.array(sorted(rng.sample(range(ix.n), 150)), dtype=np.int32)
+        expected = _holding_pairs(ix, term)  # 亲 在: no pair, every document
+        got = C.holding(ix.body_grams.lists(), term, within)
+        assert got.tolist() == [d in expected for d in within.tolist()], term

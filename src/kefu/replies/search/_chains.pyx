@@ -15,7 +15,7 @@ import numpy as np
 cimport numpy as cnp
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport Py_UNICODE_ISSPACE
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcmp, memcpy, memset
 
 from kefu.replies.search._sorted cimport _compress, _gallop, _i32, _mark_in
 
@@ -477,3 +477,70 @@ def rarest(Lists lists, str term, Py_ssize_t settled, long long trigram_base):
                 m += 1
         n = m
     return docs[:n]
+
+
+def holding(Lists lists, str text, within):
+    """Which of sorted distinct ``within`` hold every bigram of ``text`` (pairs with a
+    space skipped; every pair, however long the text): a bool mask, all True when
+    ``text`` has no such pair. The lists are read shortest first, each for the documents
+    the ones before left (a long term's first bigram may be common: 尺码的规 among the
+    96,757 bodies holding 您 at 100k replies), then the bitmaps."""
+    cdef cnp.ndarray w = _i32(within)
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(w), nt = len(text), i, j, m, nl = 0, nd = 0
+    cdef cnp.ndarray out = np.zeros(n, dtype=bool)
+    cdef char* ok = <char*>cnp.PyArray_DATA(out)
+    cdef Py_UCS4 a, b
+    cdef list keep = []
+    cdef Run* runs = <Run*>PyMem_Malloc((nt + 1) * sizeof(Run))
+    cdef Dense* dense = <Dense*>PyMem_Malloc((nt + 1) * sizeof(Dense))
+    cdef int* left = <int*>PyMem_Malloc((n + 1) * sizeof(int))
+    cdef Py_ssize_t* at = <Py_ssize_t*>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
+    cdef char* found = <char*>PyMem_Malloc(n + 1)
+    cdef Run r
+    try:
+        if runs == NULL or dense == NULL or left == NULL or at == NULL or found == NULL:
+            raise MemoryError()
+        for i in range(nt - 1):
+            a, b = text[i], text[i + 1]
+            if Py_UNICODE_ISSPACE(a) or Py_UNICODE_ISSPACE(b):
+                continue
+            if lists._lookup(((<unsigned long long>a) << 21) | <unsigned long long>b,
+                             &runs[nl], &dense[nd], keep):
+                nl += 1
+            else:
+                nd += 1
+        for i in range(1, nl):  # shortest first
+            r = runs[i]
+            j = i
+            while j > 0 and runs[j - 1].n > r.n:
+                runs[j] = runs[j - 1]
+                j -= 1
+            runs[j] = r
+        memcpy(left, cnp.PyArray_DATA(w), n * sizeof(int))
+        for j in range(n):
+            at[j] = j
+        for i in range(nl):
+            if n == 0:
+                break
+            memset(found, 0, n)
+            _mark_in(left, n, runs[i].data, runs[i].n, 0, 0, found)
+            m = 0
+            for j in range(n):
+                if found[j]:
+                    left[m] = left[j]
+                    at[m] = at[j]
+                    m += 1
+            n = m
+        for j in range(n):
+            for i in range(nd):
+                if not _in_dense(&dense[i], left[j]):
+                    break
+            else:
+                ok[at[j]] = 1
+    finally:
+        PyMem_Free(runs)
+        PyMem_Free(dense)
+        PyMem_Free(left)
+        PyMem_Free(at)
+        PyMem_Free(found)
+    return out

@@ -20,13 +20,14 @@ import itertools
 
 import numpy as np
 
+from kefu.replies.search import _chains as C
 from kefu.replies.search import engine as E
 from kefu.replies.search import numerals
 from kefu.replies.search import query as Q
 from kefu.replies.search.index import OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, TextVerify, Verify, resolve
 from kefu.replies.search.pinyin import pinyin_groups
-from kefu.replies.search.postings import EMPTY, Bits, Docs, intersect, member, union
+from kefu.replies.search.postings import EMPTY, Docs, intersect, member, union
 
 BODY = 2.0
 USAGE_MAX = 10.0  # usage part of a score is below this (engine.Search.usage)
@@ -138,30 +139,7 @@ class Term:
         filter costs a few µs, about what verifying two documents costs)."""
         if len(text) == 1:
             return member(within, resolve(cands))
-        # Rarest first: a long term's first bigram may be common (尺码的规 among the 96,757
-        # bodies holding 您: 1.6 ms in text order), its rarest cuts the documents at once.
-        left, mask = within, None  # those left, and where they are in ``within``
-        dense: list[Bits] = []
-        for gram in self._grams(text):
-            if isinstance(gram, Bits):
-                dense.append(gram)  # lists are the shorter: all of them come first
-                continue
-            if left.size == 0:
-                break
-            mask = _refined(mask, keep := member(left, gram))
-            left = left[keep]
-        if dense and left.size:  # one read of the bitmaps AND'ed
-            keep = Bits.has_all(dense, left) if len(dense) > 1 else dense[0].has(left)
-            mask = _refined(mask, keep)
-        return np.ones(within.size, dtype=bool) if mask is None else mask
-
-
-def _refined(mask: np.ndarray | None, keep: np.ndarray) -> np.ndarray:
-    """A mask over some documents, narrowed by a mask over those it holds."""
-    if mask is None:
-        return keep
-    mask[mask] = keep
-    return mask
+        return C.holding(self.ix.body_grams.lists(), text, within)
 
 
 def _combos(terms: list[Term]) -> list[tuple[float, tuple[float, ...]]]:
