@@ -369,12 +369,17 @@ def _edit_passes(s: Search, term: str) -> None:
     variants = [v for v in dict.fromkeys(term[:i] + term[i + 1:] for i in range(len(term)))
                 if has_han(v)]
 
+    def side(text: str) -> Docs:
+        # A single character's titles as a bitmap when they are many (衣: 29,000 at 100k)
+        if len(text) == 1:
+            return ix.title_grams.bitmap(gram_key(ord(text)))
+        return rarest_gram(ix.title_grams, text)
+
     def gap_cands() -> np.ndarray:
         if len(term) > SHARED_ENDS:
             before, after = _title_ends(ix, term)
             return union([intersect(before[i], after[i]) for i in range(1, len(term))])
-        return union([intersect(rarest_gram(ix.title_grams, left),
-                                rarest_gram(ix.title_grams, right)) for left, right in splits])
+        return union([_both(side(left), side(right)) for left, right in splits])
 
     def extra_cands() -> np.ndarray:
         return union([rarest_gram(ix.title_grams, v) for v in variants])
@@ -401,6 +406,15 @@ def _title_ends(ix: OrgIndex, term: str) -> tuple[list[np.ndarray], list[np.ndar
     for i in range(n - 3, 0, -1):
         after[i] = _narrowed(after[i + 1], grams[i])
     return before, after
+
+
+def _both(a: Docs, b: Docs) -> np.ndarray:
+    """The documents in both."""
+    if isinstance(a, Bits):
+        a, b = b, a
+    if isinstance(a, Bits):
+        a = a.docs()
+    return _narrowed(a, b)
 
 
 def _narrowed(docs: np.ndarray, gram: Docs) -> np.ndarray:
