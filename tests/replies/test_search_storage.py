@@ -349,3 +349,19 @@ def test_a_long_terms_candidates_hold_all_its_bigrams_when_its_rarest_are_common
     # not the 301 its three rarest bigrams leave (each would be verified)
     got = engine.rarest_gram(ix.body_grams, term)
     assert [ix.reply_id[d] for d in got.tolist()] == [301]
+
+
+def test_a_long_list_asked_as_a_bitmap_holds_its_documents_and_those_added_since():
+    keys = np.array([1] * 5000 + [2] * 10, dtype=np.uint64)
+    docs = np.concatenate((np.arange(0, 10000, 2), np.arange(10))).astype(np.uint64)
+    p = Postings.build(keys, docs)
+    p.add({1}, 10001)  # a reply added after the build
+    bits = p.bitmap(1)
+    assert isinstance(bits, Bits)
+    assert bits.size == 5001
+    probe = np.arange(0, 10010, dtype=np.int32)
+    assert bits.has(probe).tolist() == [(d % 2 == 0 and d < 10000) or d == 10001
+                                        for d in probe.tolist()]
+    assert p.bitmap(1).bits is bits.bits  # made once
+    assert p.bitmap(2).tolist() == list(range(10))  # a short list as it is
+    assert p.bitmap(3).size == 0
