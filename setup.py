@@ -1,6 +1,6 @@
 """The compiled parts of kefu, built by ``pip install`` (Cython): the search engine's
-operations on sorted lists (search/_sorted.pyx) and its pinyin chain matching
-(search/_chains.pyx). Everything else is in pyproject.toml; setuptools reads both."""
+operations on sorted lists (search/_sorted.pyx), its pinyin chain matching and posting
+lookups (search/_chains.pyx) and its search in packed texts (search/_texts.pyx). Everything else is in pyproject.toml; setuptools reads both."""
 
 import numpy
 from setuptools import Extension, setup
@@ -13,4 +13,4 @@ def kernel(name: str) -> Extension:
                      extra_compile_args=["-O2"])
 
 
-setup(ext_modules=[kernel("_sorted"), kernel("_chains")])
+setup(ext_modules=[kernel("_sorted"), kernel("_chains"), kernel("_texts")])

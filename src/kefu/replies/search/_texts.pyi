@@ -1,0 +1,19 @@
+# Types of the compiled text search in _texts.pyx.
+from collections.abc import Container
+from typing import Any
+
+BLOCK_BITS: int
+
+class TextFind:
+    texts: Any  # texts.Texts
+    term: str
+    tier: float
+    kind: str
+    field: str
+    prefix: bool
+    shown: Any  # texts.Texts | None
+    def __init__(self, texts: Any, term: str, tier: float, kind: str, field: str,
+                 prefix: bool = False, shown: Any = None) -> None: ...
+    def find(self, doc: int) -> int: ...
+    def first(self, docs: list[int], usages: list[float], want: int,
+              skip: Container[int]) -> list[tuple[int, float, int]]: ...

@@ -1,0 +1,75 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Finding a term in the documents of a packed column (texts.py), compiled: the part of
+match.TextVerify that runs per candidate. Each candidate was a Python call that unpacked
+the column, indexed its ranges and called ``str.find``; here a list of candidates is one
+call, and a single document (AND's checks) a call without the Python frame.
+"""
+
+from cpython cimport array
+from cpython.unicode cimport PyUnicode_Find, PyUnicode_Tailmatch
+
+cdef enum:
+    _BITS = 9
+
+BLOCK_BITS = _BITS  # texts.BLOCK_BITS: match.py checks they agree
+
+
+cdef class TextFind:
+    """Where ``term`` is in a document of ``texts`` (at its start only, with ``prefix``);
+    with the fields of match.TextVerify, which adds its methods in Python (a constructor
+    of its own would cost a Python call for each of a query's several verifiers)."""
+
+    cdef readonly object texts
+    cdef readonly str term
+    cdef readonly double tier
+    cdef readonly str kind, field
+    cdef readonly bint prefix
+    cdef readonly object shown
+
+    def __init__(self, texts, str term, double tier, str kind, str field,
+                 bint prefix=False, shown=None):
+        self.texts, self.term, self.tier, self.kind = texts, term, tier, kind
+        self.field, self.prefix, self.shown = field, prefix, shown
+
+    cdef Py_ssize_t _find(self, Py_ssize_t doc, list blocks, array.array start,
+                          array.array end, Py_ssize_t sealed, list opened) except -2:
+        cdef Py_ssize_t s, e, n = len(self.term), pos
+        cdef str text
+        if doc < 0:
+            raise IndexError(doc)
+        if doc < sealed:
+            text = blocks[doc >> _BITS]
+            s, e = start.data.as_uints[doc], end.data.as_uints[doc]
+        else:
+            text = opened[doc - sealed]
+            s, e = 0, len(text)
+        if self.prefix:
+            if e - s < n:
+                return -1
+            return 0 if PyUnicode_Tailmatch(text, self.term, s, s + n, -1) else -1
+        pos = PyUnicode_Find(text, self.term, s, e, 1)
+        return pos - s if pos >= 0 else -1
+
+    def find(self, Py_ssize_t doc):
+        """Where the term is in the document's text (0 or -1 with ``prefix``), -1 if not."""
+        blocks, start, end, sealed, opened = self.texts.parts
+        return self._find(doc, blocks, start, end, sealed, opened)
+
+    def first(self, list docs, list usages, Py_ssize_t want, skip):
+        """(document, its usage, where the term is) for the first ``want`` of ``docs``
+        not in ``skip`` that hold the term."""
+        blocks, start, end, sealed, opened = self.texts.parts
+        cdef list out = []
+        cdef Py_ssize_t i, pos, n = len(docs)
+        if len(usages) != n:
+            raise ValueError("a usage per document")
+        for i in range(n):
+            doc = docs[i]
+            if doc in skip:
+                continue
+            pos = self._find(doc, blocks, start, end, sealed, opened)
+            if pos >= 0:
+                out.append((doc, usages[i], pos))
+                if len(out) == want:
+                    break
+        return out
