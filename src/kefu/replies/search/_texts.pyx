@@ -50,6 +50,23 @@ cdef class TextFind:
         pos = PyUnicode_Find(text, self.term, s, e, 1)
         return pos - s if pos >= 0 else -1
 
+    cdef void _mark(self, Py_ssize_t doc, Py_ssize_t pos, list title, list body) except *:
+        cdef Py_ssize_t n = len(self.term)
+        if self.field == "title":
+            title.append((pos, pos + n))
+        elif self.field == "body":
+            body.append((pos, pos + n))
+        elif self.shown is not None:  # tags, questions: the term in the body, if there
+            pos = self.shown.get(doc).find(self.term)
+            if pos >= 0:
+                body.append((pos, pos + n))
+
+    def mark(self, Py_ssize_t doc, Py_ssize_t pos, list title, list body):
+        """Add the span of the match at ``pos`` to ``title`` or ``body``, where it shows:
+        a match in a column results do not show (tags, example questions) is marked in the
+        body (``shown``) when the body holds the term too."""
+        self._mark(doc, pos, title, body)
+
     def find(self, Py_ssize_t doc):
         """Where the term is in the document's text (0 or -1 with ``prefix``), -1 if not."""
         blocks, start, end, sealed, opened = self.texts.parts
@@ -73,3 +90,40 @@ cdef class TextFind:
                 if len(out) == want:
                     break
         return out
+
+
+def all_match(list checks, Py_ssize_t doc, match_type):
+    """A document's match of every term (conjunction.py): per term, the first of its
+    verifiers that matches, or None if one has none. Its tier is the mean of theirs, its
+    kind theirs joined by +, its spans all of theirs; ``match_type`` makes it (match.Match).
+    Literal verifiers are run here, any other is called."""
+    cdef list title = [], body = [], kinds = []
+    cdef double tier = 0.0
+    cdef TextFind tf
+    cdef Py_ssize_t pos
+    cdef bint found
+    for verifiers in checks:
+        found = False
+        for verify in verifiers:
+            if isinstance(verify, TextFind):
+                tf = <TextFind>verify
+                blocks, start, end, sealed, opened = tf.texts.parts
+                pos = tf._find(doc, blocks, start, end, sealed, opened)
+                if pos >= 0:
+                    tf._mark(doc, pos, title, body)
+                    tier += tf.tier
+                    kinds.append(tf.kind)
+                    found = True
+                    break
+            else:
+                m = verify(doc)
+                if m is not None:
+                    title += m.title
+                    body += m.body
+                    tier += m.tier
+                    kinds.append(m.kind)
+                    found = True
+                    break
+        if not found:
+            return None
+    return match_type(tier / len(checks), "+".join(kinds), title, body)

@@ -24,8 +24,9 @@ from kefu.replies.search import _chains as C
 from kefu.replies.search import engine as E
 from kefu.replies.search import numerals
 from kefu.replies.search import query as Q
+from kefu.replies.search._texts import all_match
 from kefu.replies.search.index import OrgIndex, gram_key
-from kefu.replies.search.match import Cands, Match, TextVerify, Verify, resolve
+from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import pinyin_groups
 from kefu.replies.search.postings import EMPTY, Docs, intersect, member, union
 
@@ -186,29 +187,9 @@ def _matched(checks: list[list[Verify]], doc: int) -> Match | None:
     """The document's match of every term: each term's first match among its verifiers
     (its candidate lists are supersets), or None if a term has none. The mean tier: a
     title hit for one term and a body hit for the other beats two body hits, and usage
-    only breaks ties between equally good matches. A literal verifier adds its span here
-    without a Match of its own (most checks are literal)."""
-    title: list[tuple[int, int]] = []
-    body: list[tuple[int, int]] = []
-    tier = 0.0
-    kinds: list[str] = []
-    for verifiers in checks:
-        for verify in verifiers:
-            if isinstance(verify, TextVerify):
-                if (pos := verify.find(doc)) >= 0:
-                    verify.mark(doc, pos, title, body)
-                    tier += verify.tier
-                    kinds.append(verify.kind)
-                    break
-            elif (found := verify(doc)) is not None:
-                title += found.title
-                body += found.body
-                tier += found.tier
-                kinds.append(found.kind)
-                break
-        else:
-            return None
-    return Match(tier / len(checks), "+".join(kinds), title, body)
+    only breaks ties between equally good matches. Compiled (_texts.all_match): literal
+    verifiers, most of the checks, run without a call of their own."""
+    return all_match(checks, doc, Match)
 
 
 def _record(s: E.Search, best: list[float], doc: int, usage: float, m: Match) -> None:

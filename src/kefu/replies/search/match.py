@@ -60,17 +60,6 @@ class TextVerify(TextFind):
         self.mark(doc, pos, m.title, m.body)
         return m
 
-    def mark(self, doc: int, pos: int, title: list[tuple[int, int]],
-             body: list[tuple[int, int]]) -> None:
-        """Add the span of the match at ``pos`` to ``title`` or ``body``, where it shows."""
-        if self.field == "title":
-            title.append((pos, pos + len(self.term)))
-            return
-        if self.field == "body":
-            body.append((pos, pos + len(self.term)))
-        elif self.shown is not None and (pos := self.shown.get(doc).find(self.term)) >= 0:
-            body.append((pos, pos + len(self.term)))  # tags, questions: in the body if there
-
     def __call__(self, doc: int) -> Match | None:
         pos = self.find(doc)
         return None if pos < 0 else self.match(doc, pos)
