@@ -10,7 +10,7 @@ import numpy as np
 from kefu.replies.search import engine
 from kefu.replies.search.build import fold_many
 from kefu.replies.search.index import DocMap, gram_key
-from kefu.replies.search.match import TextVerify
+from kefu.replies.search.match import GapVerify, TextVerify
 from kefu.replies.search.postings import Bits, Postings, distinct, intersect, member
 from kefu.replies.search.text import fold, fold_table
 from kefu.replies.search.texts import BLOCK, Texts
@@ -365,3 +365,34 @@ def test_a_long_list_asked_as_a_bitmap_holds_its_documents_and_those_added_since
     assert p.bitmap(1).bits is bits.bits  # made once
     assert p.bitmap(2).tolist() == list(range(10))  # a short list as it is
     assert p.bitmap(3).size == 0
+
+
+def test_a_term_with_a_character_left_out_is_found_in_packed_texts_like_in_strings():
+    originals = _originals(BLOCK + 40)  # a sealed block and an open part
+    folded = [fold(t) for t in originals]
+    col = Texts()
+    col.extend(folded)
+    found = 0
+    for term in ["退款发", "款亲", "发货x", "tk运", "亲退款"]:
+        splits = [(term[:i], term[i:]) for i in range(1, len(term))]
+        verify = GapVerify(col, splits, 1.2, "edit_missing_char")
+        for doc, text in enumerate(folded):
+            # the first split that matches, at its first place (as the engine marks it)
+            first = next((span for left, right in splits
+                          if (span := _gap_in(text, left, right)) is not None), None)
+            assert verify.find(doc) == first
+            found += first is not None
+        docs = list(range(len(folded)))
+        listed = verify.first(docs, [0.0] * len(docs), 5, set())
+        assert [(d, span) for d, _u, span in listed] == \
+            [(d, verify.find(d)) for d in docs if verify.find(d) is not None][:5]
+    assert found > 20  # the texts hold such terms
+
+
+def _gap_in(text: str, left: str, right: str) -> tuple[int, int] | None:
+    pos = text.find(left)
+    while pos >= 0:
+        if text.startswith(right, pos + len(left) + 1):
+            return pos, pos + len(left) + 1 + len(right)
+        pos = text.find(left, pos + 1)
+    return None

@@ -127,3 +127,63 @@ def all_match(list checks, Py_ssize_t doc, match_type):
         if not found:
             return None
     return match_type(tier / len(checks), "+".join(kinds), title, body)
+
+
+cdef class GapFind:
+    """Where a document's text holds ``left`` + one character + ``right`` for one of the
+    ``splits`` (a term typed with a character left out: 女马甲 for 女款马甲), as the span
+    from ``left`` to the end of ``right``; with the fields of match.GapVerify."""
+
+    cdef readonly object texts
+    cdef readonly list splits
+    cdef readonly double tier
+    cdef readonly str kind
+
+    def __init__(self, texts, list splits, double tier, str kind):
+        self.texts, self.splits, self.tier, self.kind = texts, splits, tier, kind
+
+    cdef tuple _find(self, Py_ssize_t doc, list blocks, array.array start, array.array end,
+                     Py_ssize_t sealed, list opened):
+        cdef Py_ssize_t s, e, pos, after
+        cdef str text, left, right
+        if doc < 0:
+            raise IndexError(doc)
+        if doc < sealed:
+            text = blocks[doc >> _BITS]
+            s, e = start.data.as_uints[doc], end.data.as_uints[doc]
+        else:
+            text = opened[doc - sealed]
+            s, e = 0, len(text)
+        for left, right in self.splits:
+            pos = PyUnicode_Find(text, left, s, e, 1)
+            while pos >= 0:
+                after = pos + len(left) + 1  # past the character left out
+                if after + len(right) <= e and PyUnicode_Tailmatch(text, right, after,
+                                                                    after + len(right), -1):
+                    return (pos - s, after + len(right) - s)
+                pos = PyUnicode_Find(text, left, pos + 1, e, 1)
+        return None
+
+    def find(self, Py_ssize_t doc):
+        """The span matched in the document's text, or None."""
+        blocks, start, end, sealed, opened = self.texts.parts
+        return self._find(doc, blocks, start, end, sealed, opened)
+
+    def first(self, list docs, list usages, Py_ssize_t want, skip):
+        """(document, its usage, the span matched) for the first ``want`` of ``docs`` not
+        in ``skip`` that match."""
+        blocks, start, end, sealed, opened = self.texts.parts
+        cdef list out = []
+        cdef Py_ssize_t i, n = len(docs)
+        if len(usages) != n:
+            raise ValueError("a usage per document")
+        for i in range(n):
+            doc = docs[i]
+            if doc in skip:
+                continue
+            span = self._find(doc, blocks, start, end, sealed, opened)
+            if span is not None:
+                out.append((doc, usages[i], span))
+                if len(out) == want:
+                    break
+        return out

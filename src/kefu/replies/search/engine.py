@@ -42,7 +42,7 @@ from kefu.replies.search import query as Q
 from kefu.replies.search._sorted import allowed, by_usage
 from kefu.replies.search.build import TRIGRAM_BASE, trigram_key
 from kefu.replies.search.index import T0, TAU, OrgIndex, gram_key
-from kefu.replies.search.match import Cands, Match, TextVerify, Verify, resolve
+from kefu.replies.search.match import Cands, GapVerify, Match, TextVerify, Verify, resolve
 from kefu.replies.search.pinyin import Exact, pinyin_groups
 from kefu.replies.search.postings import EMPTY, Bits, Docs, Postings, intersect, union
 from kefu.replies.search.rank import Popular
@@ -211,11 +211,16 @@ class Search:
             for doc, usage, exact in zip(fresh, usages, verify.matches(fresh), strict=True):
                 self._hit(doc, usage, exact)
             return len(fresh)
-        if isinstance(verify, TextVerify):
+        if isinstance(verify, TextVerify):  # compiled loops over the texts
             found = verify.first(docs, scores, want, hits)
             for doc, usage, pos in found:
                 self._hit(doc, usage, verify.match(doc, pos))
             return len(found)
+        if isinstance(verify, GapVerify):
+            spans = verify.first(docs, scores, want, hits)
+            for doc, usage, span in spans:
+                self._hit(doc, usage, verify.match(doc, span))
+            return len(spans)
         got = 0
         for doc, usage in zip(docs, scores, strict=True):
             if doc in hits:
@@ -384,7 +389,7 @@ def _edit_passes(s: Search, term: str) -> None:
     def extra_cands() -> np.ndarray:
         return union([rarest_gram(ix.title_grams, v) for v in variants])
 
-    run_tiers(s, [(1.2, gap_cands, _gap_verifier(ix, splits)),
+    run_tiers(s, [(1.2, gap_cands, GapVerify(ix.ftitle, splits, 1.2, "edit_missing_char")),
                   (1.0, extra_cands, _title_contains(ix, variants, "edit_extra_char"))])
 
 
@@ -421,20 +426,6 @@ def _narrowed(docs: np.ndarray, gram: Docs) -> np.ndarray:
     if docs.size == 0:
         return EMPTY
     return docs[gram.has(docs)] if isinstance(gram, Bits) else intersect(docs, gram)
-
-
-def _gap_verifier(ix: OrgIndex, splits: list[tuple[str, str]]) -> Verify:
-    def verify(doc: int) -> Match | None:
-        text = ix.ftitle.get(doc)
-        for left, right in splits:
-            pos = text.find(left)
-            while pos >= 0:
-                after = pos + len(left) + 1
-                if text.startswith(right, after):
-                    return Match(1.2, "edit_missing_char", title=[(pos, after + len(right))])
-                pos = text.find(left, pos + 1)
-        return None
-    return verify
 
 
 def _title_contains(ix: OrgIndex, texts: list[str], kind: str) -> Verify:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kefu.replies.search._texts import BLOCK_BITS as COMPILED_BLOCK_BITS
-from kefu.replies.search._texts import TextFind
+from kefu.replies.search._texts import GapFind, TextFind
 from kefu.replies.search.texts import BLOCK_BITS
 
 if COMPILED_BLOCK_BITS != BLOCK_BITS:  # _texts.pyx reads the blocks with its own copy
@@ -63,3 +63,18 @@ class TextVerify(TextFind):
     def __call__(self, doc: int) -> Match | None:
         pos = self.find(doc)
         return None if pos < 0 else self.match(doc, pos)
+
+
+class GapVerify(GapFind):
+    """Does a title hold the term with one more character inside (a character left out)?
+    Verified like ``TextVerify``: ``find`` and ``first`` compiled (_texts.pyx), the match
+    made here. Made as GapVerify(texts, splits, tier, kind)."""
+
+    __slots__ = ()
+
+    def match(self, doc: int, span: tuple[int, int]) -> Match:
+        return Match(self.tier, self.kind, title=[span])
+
+    def __call__(self, doc: int) -> Match | None:
+        span = self.find(doc)
+        return None if span is None else self.match(doc, span)
