@@ -17,7 +17,7 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport Py_UNICODE_ISSPACE
 from libc.string cimport memcmp, memcpy, memset
 
-from kefu.replies.search._sorted cimport _compress, _gallop, _i32, _mark_in
+from kefu.replies.search._sorted cimport _compress, _gallop, _i32, _mark_in, _merge
 
 cnp.import_array()
 
@@ -192,7 +192,7 @@ cdef Run _popular_run(Run r, long long top, const int* extra, Py_ssize_t nextra,
 
 cdef cnp.ndarray _union(Run* runs, Py_ssize_t m, long long minus):
     """Sorted distinct values of the runs (each sorted, distinct), each less ``minus``."""
-    cdef Py_ssize_t total = 0, i, p, q, n0, k
+    cdef Py_ssize_t total = 0, i, n0
     for i in range(m):
         total += runs[i].n
     cdef cnp.ndarray acc = np.empty(total, dtype=np.int32)
@@ -200,32 +200,9 @@ cdef cnp.ndarray _union(Run* runs, Py_ssize_t m, long long minus):
     cdef int* c = <int*>cnp.PyArray_DATA(acc)
     cdef int* o = <int*>cnp.PyArray_DATA(other)
     cdef int* t
-    cdef const int* b
     n0 = 0
     for i in range(m):
-        b = runs[i].data
-        p = q = k = 0
-        while p < n0 and q < runs[i].n:
-            if c[p] < b[q]:
-                o[k] = c[p]
-                p += 1
-            elif c[p] > b[q]:
-                o[k] = b[q]
-                q += 1
-            else:
-                o[k] = c[p]
-                p += 1
-                q += 1
-            k += 1
-        while p < n0:
-            o[k] = c[p]
-            p += 1
-            k += 1
-        while q < runs[i].n:
-            o[k] = b[q]
-            q += 1
-            k += 1
-        n0 = k
+        n0 = _merge(c, n0, runs[i].data, runs[i].n, o)
         t = c
         c = o
         o = t
@@ -373,6 +350,19 @@ def possible(Lists lists, chain, int token_bits):
     return True
 
 
+cdef void _shortest_first(Run* runs, Py_ssize_t n) noexcept nogil:
+    """Sort runs by length, ties in their order (insertion: they are a few)."""
+    cdef Py_ssize_t i, j
+    cdef Run r
+    for i in range(1, n):
+        r = runs[i]
+        j = i
+        while j > 0 and runs[j - 1].n > r.n:
+            runs[j] = runs[j - 1]
+            j -= 1
+        runs[j] = r
+
+
 cdef bint _in_dense(Dense* d, int doc) noexcept nogil:
     if doc >= 0 and (doc >> 3) < d.nbytes and (d.bits[doc >> 3] >> (doc & 7)) & 1:
         return True
@@ -426,7 +416,6 @@ def rarest(Lists lists, str term, Py_ssize_t settled, long long trigram_base):
     cdef Py_ssize_t nk = _gram_keys(term, trigram_base, keys), i, j, nl = 0, nd = 0
     cdef Run runs[40]
     cdef Dense dense[40]
-    cdef Run r
     cdef list keep = []
     if nk == 0:
         return EMPTY
@@ -441,13 +430,7 @@ def rarest(Lists lists, str term, Py_ssize_t settled, long long trigram_base):
             nd += 1
     if nl == 0:
         return None
-    for i in range(1, nl):  # shortest first, ties in their order
-        r = runs[i]
-        j = i
-        while j > 0 and runs[j - 1].n > r.n:
-            runs[j] = runs[j - 1]
-            j -= 1
-        runs[j] = r
+    _shortest_first(runs, nl)
     cdef cnp.ndarray docs = np.empty(runs[0].n, dtype=np.int32)
     cdef int* d = <int*>cnp.PyArray_DATA(docs)
     memcpy(d, runs[0].data, runs[0].n * sizeof(int))
@@ -496,7 +479,6 @@ def holding(Lists lists, str text, within):
     cdef int* left = <int*>PyMem_Malloc((n + 1) * sizeof(int))
     cdef Py_ssize_t* at = <Py_ssize_t*>PyMem_Malloc((n + 1) * sizeof(Py_ssize_t))
     cdef char* found = <char*>PyMem_Malloc(n + 1)
-    cdef Run r
     try:
         if runs == NULL or dense == NULL or left == NULL or at == NULL or found == NULL:
             raise MemoryError()
@@ -509,13 +491,7 @@ def holding(Lists lists, str text, within):
                 nl += 1
             else:
                 nd += 1
-        for i in range(1, nl):  # shortest first
-            r = runs[i]
-            j = i
-            while j > 0 and runs[j - 1].n > r.n:
-                runs[j] = runs[j - 1]
-                j -= 1
-            runs[j] = r
+        _shortest_first(runs, nl)
         memcpy(left, cnp.PyArray_DATA(w), n * sizeof(int))
         for j in range(n):
             at[j] = j

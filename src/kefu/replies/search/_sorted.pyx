@@ -146,6 +146,33 @@ def present(lists, values, int shift=0, long long add=0):
     return _compress(v, <char*>found, nv)
 
 
+cdef Py_ssize_t _merge(const int* a, Py_ssize_t na, const int* b, Py_ssize_t nb,
+                       int* out) noexcept nogil:
+    """The sorted distinct values of two sorted distinct runs into ``out``; their count."""
+    cdef Py_ssize_t p = 0, q = 0, m = 0
+    while p < na and q < nb:
+        if a[p] < b[q]:
+            out[m] = a[p]
+            p += 1
+        elif a[p] > b[q]:
+            out[m] = b[q]
+            q += 1
+        else:
+            out[m] = a[p]
+            p += 1
+            q += 1
+        m += 1
+    while p < na:
+        out[m] = a[p]
+        p += 1
+        m += 1
+    while q < nb:
+        out[m] = b[q]
+        q += 1
+        m += 1
+    return m
+
+
 cdef bint _strictly_sorted(const int* a, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
     for i in range(1, n):
@@ -174,9 +201,8 @@ def union(arrays):
             return both[np.concatenate(([True], both[1:] != both[:len(both) - 1]))]
     cdef cnp.ndarray out = np.empty(total, dtype=np.int32)
     cdef int* o = <int*>cnp.PyArray_DATA(out)
-    cdef Py_ssize_t m = 0, n0, n1, p, q
+    cdef Py_ssize_t n0, p
     cdef const int* a0
-    cdef const int* a1
     # Pairwise merges into out (few lists, usually two or three).
     arr = <cnp.ndarray>views[0]
     n0 = cnp.PyArray_SIZE(arr)
@@ -185,33 +211,9 @@ def union(arrays):
     a0 = <const int*>cnp.PyArray_DATA(arr)
     for p in range(n0):
         c[p] = a0[p]
-    cdef int* swap
     for i in range(1, k):
         arr = <cnp.ndarray>views[i]
-        a1 = <const int*>cnp.PyArray_DATA(arr)
-        n1 = cnp.PyArray_SIZE(arr)
-        p = q = m = 0
-        while p < n0 and q < n1:
-            if c[p] < a1[q]:
-                o[m] = c[p]
-                p += 1
-            elif c[p] > a1[q]:
-                o[m] = a1[q]
-                q += 1
-            else:
-                o[m] = c[p]
-                p += 1
-                q += 1
-            m += 1
-        while p < n0:
-            o[m] = c[p]
-            p += 1
-            m += 1
-        while q < n1:
-            o[m] = a1[q]
-            q += 1
-            m += 1
-        n0 = m
+        n0 = _merge(c, n0, <const int*>cnp.PyArray_DATA(arr), cnp.PyArray_SIZE(arr), o)
         acc, out = out, acc
         c = <int*>cnp.PyArray_DATA(acc)
         o = <int*>cnp.PyArray_DATA(out)

@@ -14,6 +14,21 @@ cdef enum:
 BLOCK_BITS = _BITS  # texts.BLOCK_BITS: match.py checks they agree
 
 
+cdef str _text(Py_ssize_t doc, list blocks, array.array start, array.array end,
+               Py_ssize_t sealed, list opened, Py_ssize_t* s, Py_ssize_t* e):
+    """The string holding a document of the column (its block, or its own string if the
+    block is still open), with the document's range in it in ``s`` and ``e``."""
+    cdef str text
+    if doc < 0:
+        raise IndexError(doc)
+    if doc < sealed:
+        s[0], e[0] = start.data.as_uints[doc], end.data.as_uints[doc]
+        return blocks[doc >> _BITS]
+    text = opened[doc - sealed]
+    s[0], e[0] = 0, len(text)
+    return text
+
+
 cdef class TextFind:
     """Where ``term`` is in a document of ``texts`` (at its start only, with ``prefix``);
     with the fields of match.TextVerify, which adds its methods in Python (a constructor
@@ -34,15 +49,7 @@ cdef class TextFind:
     cdef Py_ssize_t _find(self, Py_ssize_t doc, list blocks, array.array start,
                           array.array end, Py_ssize_t sealed, list opened) except -2:
         cdef Py_ssize_t s, e, n = len(self.term), pos
-        cdef str text
-        if doc < 0:
-            raise IndexError(doc)
-        if doc < sealed:
-            text = blocks[doc >> _BITS]
-            s, e = start.data.as_uints[doc], end.data.as_uints[doc]
-        else:
-            text = opened[doc - sealed]
-            s, e = 0, len(text)
+        cdef str text = _text(doc, blocks, start, end, sealed, opened, &s, &e)
         if self.prefix:
             if e - s < n:
                 return -1
@@ -145,15 +152,8 @@ cdef class GapFind:
     cdef tuple _find(self, Py_ssize_t doc, list blocks, array.array start, array.array end,
                      Py_ssize_t sealed, list opened):
         cdef Py_ssize_t s, e, pos, after
-        cdef str text, left, right
-        if doc < 0:
-            raise IndexError(doc)
-        if doc < sealed:
-            text = blocks[doc >> _BITS]
-            s, e = start.data.as_uints[doc], end.data.as_uints[doc]
-        else:
-            text = opened[doc - sealed]
-            s, e = 0, len(text)
+        cdef str left, right
+        cdef str text = _text(doc, blocks, start, end, sealed, opened, &s, &e)
         for left, right in self.splits:
             pos = PyUnicode_Find(text, left, s, e, 1)
             while pos >= 0:
