@@ -27,7 +27,7 @@ test: $(STAMP)
 	scripts/test.sh
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench setup.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src

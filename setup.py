@@ -1,6 +1,7 @@
 """The compiled parts of kefu, built by ``pip install`` (Cython): the search engine's
 operations on sorted lists (search/_sorted.pyx), its pinyin chain matching and posting
-lookups (search/_chains.pyx) and its search in packed texts (search/_texts.pyx). Everything else is in pyproject.toml; setuptools reads both."""
+lookups (search/_chains.pyx) and its search in packed texts (search/_texts.pyx).
+Everything else is in pyproject.toml; setuptools reads both."""
 
 import numpy
 from setuptools import Extension, setup

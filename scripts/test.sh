@@ -65,7 +65,7 @@ unset KEFU_TEST_DATABASE_URL
 [ -n "${KEFU_TEST_REDIS_URL:-}" ] || loud "no Redis: the Redis bus tests are SKIPPED"
 
 say "ruff"
-"$BIN/ruff" check src tests $(ls -d bench 2>/dev/null)
+"$BIN/ruff" check src tests setup.py $(ls -d bench 2>/dev/null)
 say "mypy"
 "$BIN/mypy" src
 say "tests on SQLite"
