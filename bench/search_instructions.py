@@ -69,7 +69,16 @@ def child(data_file: str, source: str) -> None:
         ctypes.CFUNCTYPE(None)(run)()  # one callgrind part per kind
 
 
+def valid_revision(rev: str) -> bool:
+    """Whether ``rev`` is ``.`` (the working tree) or names a commit."""
+    return rev == "." or subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", "-q", f"{rev}^{{commit}}"],
+        stdout=subprocess.DEVNULL).returncode == 0
+
+
 def checkout(rev: str, tmp: Path) -> Path:
+    """A worktree of ``rev`` in ``tmp`` with its compiled parts built (the repository
+    itself for ``.``); the caller removes it."""
     if rev == ".":
         return ROOT
     path = tmp / f"rev-{len(list(tmp.iterdir()))}"
@@ -126,9 +135,7 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is missing: apt-get install valgrind")
     for rev in args.revs:  # before the library is generated: a typo fails at once
-        if rev != "." and subprocess.run(
-                ["git", "-C", str(ROOT), "rev-parse", "--verify", "-q", f"{rev}^{{commit}}"],
-                stdout=subprocess.DEVNULL).returncode != 0:
+        if not valid_revision(rev):
             sys.exit(f"{rev}: not a git revision of {ROOT}")
     import _searchdata as data
 
