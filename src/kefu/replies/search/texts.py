@@ -41,7 +41,7 @@ class Texts:
         self._set_parts()
 
     def _set_parts(self) -> None:
-        # What a reader binds before reading many documents (engine._text_verifier).
+        # What a reader binds before reading many documents (_texts.pyx).
         self.parts = (self.blocks, self.start, self.end, self.sealed, self.open)
 
     def __len__(self) -> int:
@@ -96,7 +96,7 @@ class Texts:
             return self.open[doc - self.sealed]
         return self.blocks[doc >> BLOCK_BITS][self.start[doc]:self.end[doc]]
 
-    # Matching reads ``parts`` inline (engine._text_verifier): it runs per candidate.
+    # Matching reads ``parts`` in place (_texts.pyx): it runs per candidate.
 
     def original(self, doc: int) -> str:
         """The text as written (what a result shows)."""
