@@ -520,3 +520,26 @@ def holding(Lists lists, str text, within):
         PyMem_Free(at)
         PyMem_Free(found)
     return out
+
+
+def rarest_size(Lists lists, str text):
+    """The length of the shortest list among the bigrams of ``text`` (pairs with a space
+    skipped; a bitmap's documents), or -1 if it has no such pair: how many documents at
+    most may hold it, without reading a list."""
+    cdef Py_ssize_t nt = len(text), i, size, best = -1
+    cdef Py_UCS4 a, b
+    cdef Run run
+    cdef Dense dense
+    cdef list keep = []
+    for i in range(nt - 1):
+        a, b = text[i], text[i + 1]
+        if Py_UNICODE_ISSPACE(a) or Py_UNICODE_ISSPACE(b):
+            continue
+        if lists._lookup(((<unsigned long long>a) << 21) | <unsigned long long>b, &run,
+                         &dense, keep):
+            size = run.n
+        else:
+            size = dense.size
+        if best < 0 or size < best:
+            best = size
+    return best

@@ -28,7 +28,7 @@ from kefu.replies.search._texts import all_match
 from kefu.replies.search.index import OrgIndex, gram_key
 from kefu.replies.search.match import Cands, Match, Verify, resolve
 from kefu.replies.search.pinyin import pinyin_groups
-from kefu.replies.search.postings import EMPTY, Docs, intersect, member, union
+from kefu.replies.search.postings import EMPTY, intersect, member, union
 
 BODY = 2.0
 USAGE_MAX = 10.0  # usage part of a score is below this (engine.Search.usage)
@@ -70,7 +70,6 @@ class Term:
         self.levels = {t: u for t, arrays in heads.items() if (u := union(arrays)).size}
         self._body_all: np.ndarray | None = None  # body(None), once computed
         self._body_estimate_all: int | None = None  # _body_size, once computed
-        self._gram_lists: dict[str, list[Docs]] = {}
 
     def estimate(self) -> int:
         """About how many documents may hold the term, without computing its body
@@ -89,20 +88,8 @@ class Term:
             body, c = self.ix.body_grams, ord(text)
             return body.lookup(gram_key(c)).size + \
                 body.range_size(gram_key(c) + 1, gram_key(c + 1))
-        grams = self._grams(text)
-        return grams[0].size if grams else self.ix.n
-
-    def _grams(self, text: str) -> list[Docs]:
-        """The body postings of the bigrams of ``text``, rarest first (looked up once: each
-        combination of levels filters by them)."""
-        grams = self._gram_lists.get(text)
-        if grams is None:
-            body = self.ix.body_grams
-            grams = [body.lookup(gram_key(ord(a), ord(b))) for a, b in itertools.pairwise(text)
-                     if not a.isspace() and not b.isspace()]
-            grams.sort(key=lambda g: g.size)
-            self._gram_lists[text] = grams
-        return grams
+        rarest = C.rarest_size(self.ix.body_grams.lists(), text)
+        return self.ix.n if rarest < 0 else rarest
 
     def body(self, within: np.ndarray | None) -> np.ndarray:
         """Documents whose body may hold the term (among ``within`` if given)."""
