@@ -174,8 +174,10 @@ class Postings:
         out.dense = dense
         return out
 
-    # bitmap(): lists from this long have a bitmap made beside them when asked for
-    BITS_FROM = 4096
+    # bitmap(): lists from this long have a bitmap made beside them when asked for. At
+    # 100k replies, 215 title characters are in 1,024 titles or more: 2.7 MB if every one
+    # was asked for; 女 of 女马甲 (3,404 titles) filtered 马甲's 2,692 in 12 µs by merging.
+    BITS_FROM = 1024
 
     def bitmap(self, key: int) -> Docs:
         """The documents under ``key`` as ``lookup`` gives them, except that a long list
