@@ -1,13 +1,15 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Pinyin chains matched against positional postings, compiled (pinyin.py says what a
-chain is and how it matches: the rarest pair's occurrences, shifted back to where the chain
-would start, looked up in the other pairs' lists).
+"""Reading a ``Postings`` in place, compiled: pinyin chains matched against the positional
+postings, and the lookups and intersections of a term's character pairs (``rarest`` for
+engine.rarest_gram, ``holding`` and ``rarest_size`` for AND's bodies).
 
-In Python each unit pair was a dict lookup and a slice per token combination (an
-unfinished syllable carries a dozen tokens), then numpy steps per list; a chain here is
-one call. ``Lists`` reads a ``Postings``' arrays directly: a key is found by binary search
-in its sorted keys, and a key with documents added since the build (``delta``) through
-``Postings.get``.
+pinyin.py says what a chain is and how it matches: the rarest pair's occurrences, shifted
+back to where the chain would start, looked up in the other pairs' lists. In Python each
+unit pair was a dict lookup and a slice per token combination (an unfinished syllable
+carries a dozen tokens), then numpy steps per list; a chain here is one call. ``Lists``
+reads a ``Postings``' arrays directly: a key is found by binary search in its sorted keys,
+a bitmap in its ``dense``, and a key with documents added since the build (``delta``)
+through ``Postings.get``.
 """
 
 import numpy as np

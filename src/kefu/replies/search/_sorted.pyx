@@ -131,21 +131,6 @@ def intersect(a, b):
     return _compress(x, <char*>found, nx)
 
 
-def present(lists, values, int shift=0, long long add=0):
-    """Those of sorted distinct ``values`` v for which (v << shift) + add is in any of the
-    sorted distinct ``lists``."""
-    cdef cnp.ndarray v = _i32(values), l
-    cdef Py_ssize_t nv = cnp.PyArray_SIZE(v)
-    if nv == 0:
-        return EMPTY
-    cdef bytearray found = bytearray(nv)
-    for arr in lists:
-        l = _i32(arr)
-        _mark_in(<const int*>cnp.PyArray_DATA(v), nv, <const int*>cnp.PyArray_DATA(l),
-                 cnp.PyArray_SIZE(l), shift, add, <char*>found)
-    return _compress(v, <char*>found, nv)
-
-
 cdef Py_ssize_t _merge(const int* a, Py_ssize_t na, const int* b, Py_ssize_t nb,
                        int* out) noexcept nogil:
     """The sorted distinct values of two sorted distinct runs into ``out``; their count."""

@@ -117,7 +117,7 @@ class Postings:
         # the bitmaps never change after the build)
         self._dense_sizes: tuple[np.ndarray, np.ndarray] | None = None
         self._lists: Lists | None = None
-        self.as_bits: dict[int, tuple[np.ndarray, int]] = {}  # bitmaps(); read-only
+        self.as_bits: dict[int, tuple[np.ndarray, int]] = {}  # bitmap(); read-only
         if keys.size <= self.DICT_KEYS_MAX:
             self.slices = dict(zip(keys.tolist(), pairwise(starts.tolist()), strict=True))
 
