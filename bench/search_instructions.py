@@ -31,13 +31,16 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
 
-def child(data_file: str, source: str) -> None:
-    """Under callgrind: build the index, warm up, then run each kind inside one ffi_call."""
+def engine_of(source: str) -> Any:
+    """The benchmark's kefu engine (``_searchengines.Kefu``), imported from the checkout
+    at ``source``: its ``src`` first on the path, Django set up, and checked that the
+    package came from there."""
     sys.path[:0] = [str(Path(source) / "src"), str(BENCH)]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings_test")
     import django
@@ -48,6 +51,12 @@ def child(data_file: str, source: str) -> None:
     assert Path(kefu.__file__).is_relative_to(Path(source).resolve()), kefu.__file__
     from _searchengines import Kefu
 
+    return Kefu()
+
+
+def child(data_file: str, source: str) -> None:
+    """Under callgrind: build the index, warm up, then run each kind inside one ffi_call."""
+    engine = engine_of(source)
     with open(data_file, "rb") as f:
         rows, by_kind, limit = pickle.load(f)
     # As bench/search.py does: the collector leaves the generated rows and queries alone,
@@ -57,7 +66,6 @@ def child(data_file: str, source: str) -> None:
     # instructions per query.
     gc.collect()
     gc.freeze()
-    engine = Kefu()
     engine.build(rows)
     for queries in by_kind.values():  # warm: every query once, as bench/search.py does
         for q in queries:

@@ -30,20 +30,13 @@ NAMED = ["退款", "tk", "错发货", "退 发 地 快", "七天无理由", "7�
 
 
 def child(data_file: str, source: str, out: str) -> None:
-    sys.path[:0] = [str(Path(source) / "src"), str(BENCH)]
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings_test")
-    import django
+    from search_instructions import engine_of
 
-    django.setup()
-    import kefu
-
-    assert Path(kefu.__file__).is_relative_to(Path(source).resolve()), kefu.__file__
-    from _searchengines import Kefu
+    eng = engine_of(source)
     from kefu.replies.search import engine
 
     with open(data_file, "rb") as f:
         rows, queries, limit = pickle.load(f)
-    eng = Kefu()
     eng.build(rows)
     found = []
     for q in queries:
