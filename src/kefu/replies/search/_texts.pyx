@@ -29,12 +29,41 @@ cdef str _text(Py_ssize_t doc, list blocks, array.array start, array.array end,
     return text
 
 
-cdef class TextFind:
+cdef class _Finder:
+    """What a column's verifier shares: ``first``, the first documents of a list that
+    match, with where (``_at``: a position or a span, None if not there)."""
+
+    cdef readonly object texts
+
+    cdef object _at(self, Py_ssize_t doc, list blocks, array.array start, array.array end,
+                    Py_ssize_t sealed, list opened):
+        raise NotImplementedError
+
+    def first(self, list docs, list usages, Py_ssize_t want, skip):
+        """(document, its usage, where it matched) for the first ``want`` of ``docs`` not
+        in ``skip`` that match."""
+        blocks, start, end, sealed, opened = self.texts.parts
+        cdef list out = []
+        cdef Py_ssize_t i, n = len(docs)
+        if len(usages) != n:
+            raise ValueError("a usage per document")
+        for i in range(n):
+            doc = docs[i]
+            if doc in skip:
+                continue
+            where = self._at(doc, blocks, start, end, sealed, opened)
+            if where is not None:
+                out.append((doc, usages[i], where))
+                if len(out) == want:
+                    break
+        return out
+
+
+cdef class TextFind(_Finder):
     """Where ``term`` is in a document of ``texts`` (at its start only, with ``prefix``);
     with the fields of match.TextVerify, which adds its methods in Python (a constructor
     of its own would cost a Python call for each of a query's several verifiers)."""
 
-    cdef readonly object texts
     cdef readonly str term
     cdef readonly double tier
     cdef readonly str kind, field
@@ -79,24 +108,10 @@ cdef class TextFind:
         blocks, start, end, sealed, opened = self.texts.parts
         return self._find(doc, blocks, start, end, sealed, opened)
 
-    def first(self, list docs, list usages, Py_ssize_t want, skip):
-        """(document, its usage, where the term is) for the first ``want`` of ``docs``
-        not in ``skip`` that hold the term."""
-        blocks, start, end, sealed, opened = self.texts.parts
-        cdef list out = []
-        cdef Py_ssize_t i, pos, n = len(docs)
-        if len(usages) != n:
-            raise ValueError("a usage per document")
-        for i in range(n):
-            doc = docs[i]
-            if doc in skip:
-                continue
-            pos = self._find(doc, blocks, start, end, sealed, opened)
-            if pos >= 0:
-                out.append((doc, usages[i], pos))
-                if len(out) == want:
-                    break
-        return out
+    cdef object _at(self, Py_ssize_t doc, list blocks, array.array start, array.array end,
+                    Py_ssize_t sealed, list opened):
+        cdef Py_ssize_t pos = self._find(doc, blocks, start, end, sealed, opened)
+        return pos if pos >= 0 else None
 
 
 def all_match(list checks, Py_ssize_t doc, match_type):
@@ -136,12 +151,11 @@ def all_match(list checks, Py_ssize_t doc, match_type):
     return match_type(tier / len(checks), "+".join(kinds), title, body)
 
 
-cdef class GapFind:
+cdef class GapFind(_Finder):
     """Where a document's text holds ``left`` + one character + ``right`` for one of the
     ``splits`` (a term typed with a character left out: 女马甲 for 女款马甲), as the span
     from ``left`` to the end of ``right``; with the fields of match.GapVerify."""
 
-    cdef readonly object texts
     cdef readonly list splits
     cdef readonly double tier
     cdef readonly str kind
@@ -169,21 +183,6 @@ cdef class GapFind:
         blocks, start, end, sealed, opened = self.texts.parts
         return self._find(doc, blocks, start, end, sealed, opened)
 
-    def first(self, list docs, list usages, Py_ssize_t want, skip):
-        """(document, its usage, the span matched) for the first ``want`` of ``docs`` not
-        in ``skip`` that match."""
-        blocks, start, end, sealed, opened = self.texts.parts
-        cdef list out = []
-        cdef Py_ssize_t i, n = len(docs)
-        if len(usages) != n:
-            raise ValueError("a usage per document")
-        for i in range(n):
-            doc = docs[i]
-            if doc in skip:
-                continue
-            span = self._find(doc, blocks, start, end, sealed, opened)
-            if span is not None:
-                out.append((doc, usages[i], span))
-                if len(out) == want:
-                    break
-        return out
+    cdef object _at(self, Py_ssize_t doc, list blocks, array.array start, array.array end,
+                    Py_ssize_t sealed, list opened):
+        return self._find(doc, blocks, start, end, sealed, opened)
